@@ -1,0 +1,174 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { javascript, typescript } from 'projen';
+
+/**
+ * The Keelson workspace: one declaration for every package, task and shared setting.
+ * Versions the whole workspace must agree on live here, once.
+ */
+const PNPM_VERSION = '12.4.2';
+// npm's typescript@latest is 7.x, with no JavaScript API: ts-node and ts-jest need 5.x.
+const TYPESCRIPT_VERSION = '5.9.3';
+// Without it projen asks for @types/node@ts5.9, a tag that does not exist.
+const MIN_NODE_VERSION = '20.0.0';
+const PROJEN_VERSION = '0.103.25';
+const CONSTRUCTS_VERSION = '10.8.1';
+const JEST_VERSION = '^29';
+const REPOSITORY = 'https://github.com/keelson-dev/keelson.git';
+
+const sharedTsconfig = {
+  compilerOptions: { lib: ['es2022'], target: 'ES2022' },
+};
+const jestOptions: javascript.JestOptions = {
+  jestVersion: JEST_VERSION,
+  // A snapshot never rewrites itself in a test run: update it on purpose, with `-u`.
+  updateSnapshot: javascript.UpdateSnapshot.NEVER,
+  jestConfig: { testTimeout: 120_000 },
+  coverage: false,
+};
+
+const root = new typescript.TypeScriptProject({
+  name: 'keelson-workspace',
+  description: 'Production deployment for FastAPI services, as code: projen components.',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  projenVersion: PROJEN_VERSION,
+  packageManager: javascript.NodePackageManager.PNPM,
+  pnpmVersion: PNPM_VERSION,
+  typescriptVersion: TYPESCRIPT_VERSION,
+  minNodeVersion: MIN_NODE_VERSION,
+  license: 'Apache-2.0',
+  copyrightOwner: 'The Keelson authors',
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  eslint: false,
+  prettier: false,
+  sampleCode: false,
+  package: false,
+  readme: { filename: 'README.md', contents: '# TODO\n' },
+  tsconfig: sharedTsconfig,
+  jest: true,
+  jestOptions: {
+    ...jestOptions,
+    jestConfig: { ...jestOptions.jestConfig, testPathIgnorePatterns: ['/node_modules/', '/packages/', '/examples/'] },
+  },
+  pnpmOptions: {
+    workspaceYamlOptions: {
+      packages: ['packages/*', 'examples/*'],
+      // pnpm 12 fails an install on dependencies whose build scripts nobody reviewed.
+      allowBuilds: { '@parcel/watcher': false, 'esbuild': false, 'core-js': false, 'unrs-resolver': false },
+    },
+  },
+  devDeps: ['@changesets/cli@3.0.3', 'yaml@^2', `constructs@${CONSTRUCTS_VERSION}`],
+  gitignore: ['/.keelson-tmp/', '*.tgz'],
+});
+root.package.addField('private', true);
+root.package.addField('repository', { type: 'git', url: REPOSITORY });
+// The workspace root builds nothing itself: its compile step compiles the packages in dependency order.
+root.compileTask.reset();
+
+/**
+ * The version a package has now: changesets own it, projen must not reset it to 0.0.0.
+ */
+function currentVersion(outdir: string): string {
+  const manifest = join(__dirname, outdir, 'package.json');
+  if (!existsSync(manifest)) return '0.0.0';
+  return JSON.parse(readFileSync(manifest, 'utf-8')).version ?? '0.0.0';
+}
+
+interface KeelsonPackageOptions {
+  readonly name: string;
+  readonly description: string;
+  readonly internalDeps?: typescript.TypeScriptProject[];
+  readonly deps?: string[];
+  readonly devDeps?: string[];
+}
+
+const packages: typescript.TypeScriptProject[] = [];
+
+function keelsonPackage(options: KeelsonPackageOptions): typescript.TypeScriptProject {
+  const outdir = `packages/${options.name}`;
+  const pkg = new typescript.TypeScriptProject({
+    parent: root,
+    outdir,
+    name: `@keelson/${options.name}`,
+    description: options.description,
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.PNPM,
+    pnpmVersion: PNPM_VERSION,
+    typescriptVersion: TYPESCRIPT_VERSION,
+    minNodeVersion: MIN_NODE_VERSION,
+    license: 'Apache-2.0',
+    copyrightOwner: 'The Keelson authors',
+    repository: REPOSITORY,
+    repositoryDirectory: outdir,
+    libdir: 'dist',
+    entrypoint: 'dist/index.js',
+    artifactsDirectory: 'artifacts',
+    eslint: false,
+    prettier: false,
+    sampleCode: false,
+    readme: { filename: 'README.md', contents: '# TODO\n' },
+    tsconfig: sharedTsconfig,
+    jest: true,
+    jestOptions,
+    peerDeps: [`projen@^${PROJEN_VERSION}`, `constructs@^${CONSTRUCTS_VERSION}`],
+    peerDependencyOptions: { pinnedDevDependency: false },
+    devDeps: [`projen@${PROJEN_VERSION}`, `constructs@${CONSTRUCTS_VERSION}`, ...(options.devDeps ?? [])],
+    deps: [
+      ...(options.internalDeps ?? []).map((dep) => `${dep.package.packageName}@workspace:^`),
+      ...(options.deps ?? []),
+    ],
+    npmAccess: javascript.NpmAccess.PUBLIC,
+  });
+  pkg.package.addVersion(currentVersion(outdir));
+  pkg.package.addField('files', ['dist', '!dist/**/*.tsbuildinfo']);
+  pkg.package.addField('exports', {
+    '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+    './package.json': './package.json',
+  });
+  pkg.package.addField('sideEffects', false);
+  // The package installs through the workspace root: projen must not run its own install per package.
+  pkg.tasks.tryFind('install')?.reset();
+  packages.push(pkg);
+  return pkg;
+}
+
+const core = keelsonPackage({
+  name: 'core',
+  description: 'Keelson contracts shared by every component (image, endpoint, security profile, limits) and projen-owned file helpers.',
+});
+
+keelsonPackage({
+  name: 'dockerfile',
+  description: 'Keelson Dockerfile and .dockerignore components for FastAPI services.',
+  internalDeps: [core],
+  devDeps: ['dockerfile-utils@0.16.3', 'dockerfile-ast@0.7.1'],
+});
+
+// Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
+for (const pkg of packages) {
+  root.compileTask.exec('pnpm exec projen compile', { cwd: pkg.outdir.replace(`${root.outdir}/`, '') });
+}
+const synthExamples = root.addTask('synth:examples', {
+  description: 'Synthesize every example service from its own .projenrc.ts',
+  exec: 'node scripts/synth-examples.mjs',
+});
+const driftCheck = root.addTask('drift', {
+  description: 'Re-synthesize every example and fail, naming the files, on any difference from what is committed',
+  exec: 'node scripts/drift-check.mjs',
+});
+const testAll = root.addTask('test:all', {
+  description: 'The whole test suite: compile, every package\'s tests, the workspace tests, the drift check',
+});
+testAll.spawn(root.compileTask);
+for (const pkg of packages) {
+  testAll.exec('pnpm exec projen test', { cwd: pkg.outdir.replace(`${root.outdir}/`, '') });
+}
+testAll.spawn(root.testTask);
+testAll.spawn(driftCheck);
+void synthExamples;
+
+root.synth();
