@@ -44,6 +44,15 @@ export class ImageReference {
     }, option);
   }
 
+  /** Returns `digest` if it is `sha256:` and 64 lowercase hex digits; throws naming `option` otherwise. */
+  public static checkDigest(digest: string, option: string): string {
+    if (!DIGEST.test(digest)) {
+      throw new KeelsonConfigError(option, `is not a sha256 digest: '${digest}'`,
+        "give 'sha256:' followed by the 64 lowercase hex digits that `docker buildx imagetools inspect` prints");
+    }
+    return digest;
+  }
+
   public readonly repository: string;
   public readonly tag: string;
   public readonly digest?: string;
@@ -57,10 +66,7 @@ export class ImageReference {
       throw new KeelsonConfigError(`${option}.tag`, `is not a valid image tag: '${props.tag}'`,
         'use letters, digits, "_", "." and "-" (at most 128 characters, not starting with "." or "-")');
     }
-    if (props.digest !== undefined && !DIGEST.test(props.digest)) {
-      throw new KeelsonConfigError(`${option}.digest`, `is not a sha256 digest: '${props.digest}'`,
-        "give 'sha256:' followed by the 64 lowercase hex digits that `docker buildx imagetools inspect` prints");
-    }
+    if (props.digest !== undefined) ImageReference.checkDigest(props.digest, `${option}.digest`);
     this.repository = props.repository;
     this.tag = props.tag;
     this.digest = props.digest;

@@ -1,4 +1,4 @@
-import { JsonFile, Project, ProjectOptions } from 'projen';
+import { JsonFile, Project, ProjectOptions, ProjenrcFile } from 'projen';
 import { KeelsonSynth } from './keelson-synth';
 
 /** Options of a service repository's projen project. */
@@ -27,8 +27,14 @@ export class ServiceProject extends Project {
         include: ['.projenrc.ts'],
       },
     });
+    new ProjenrcTsFile(this);
     this.defaultTask?.exec(`ts-node --project ${tsconfig} .projenrc.ts`);
     this.addGitIgnore('node_modules/');
     KeelsonSynth.of(this);
   }
+}
+
+/** Tells projen (and its file markers) that this project is declared in `.projenrc.ts`. */
+class ProjenrcTsFile extends ProjenrcFile {
+  public readonly filePath = '.projenrc.ts';
 }
