@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { javascript, typescript } from 'projen';
+import { JsonFile, javascript, typescript } from 'projen';
 
 /**
  * The Keelson workspace: one declaration for every package, task and shared setting.
@@ -23,8 +23,7 @@ const jestOptions: javascript.JestOptions = {
   jestVersion: JEST_VERSION,
   // A snapshot never rewrites itself in a test run: update it on purpose, with `-u`.
   updateSnapshot: javascript.UpdateSnapshot.NEVER,
-  jestConfig: { testTimeout: 120_000 },
-  coverage: false,
+  jestConfig: { testTimeout: 120_000, collectCoverage: false },
 };
 
 const root = new typescript.TypeScriptProject({
@@ -58,14 +57,39 @@ const root = new typescript.TypeScriptProject({
     workspaceYamlOptions: {
       packages: ['packages/*', 'examples/*'],
       // pnpm 12 fails an install on dependencies whose build scripts nobody reviewed.
+      // verdaccio 6.8.0 asks for node-fetch@cjs, a tag that no longer exists; 2.7.0 is the CommonJS line.
+      overrides: { 'node-fetch': '2.7.0' },
       allowBuilds: { '@parcel/watcher': false, 'esbuild': false, 'core-js': false, 'unrs-resolver': false },
     },
   },
-  devDeps: ['@changesets/cli@3.0.3', 'yaml@^2', `constructs@${CONSTRUCTS_VERSION}`],
+  devDeps: [
+    '@changesets/cli@3.0.3',
+    'yaml@^2',
+    `constructs@${CONSTRUCTS_VERSION}`,
+    // A local registry for the as-published test; 6.8.0 is the last release that runs on Node 20.
+    'verdaccio@6.8.0',
+  ],
   gitignore: ['/.keelson-tmp/', '*.tgz'],
 });
 root.package.addField('private', true);
+
 root.package.addField('repository', { type: 'git', url: REPOSITORY });
+// Versioning: changesets own the packages' versions and CHANGELOGs; projen only writes the config.
+new JsonFile(root, '.changeset/config.json', {
+  obj: {
+    $schema: 'https://unpkg.com/@changesets/config@3.1.1/schema.json',
+    changelog: '@changesets/cli/changelog',
+    commit: false,
+    fixed: [],
+    linked: [],
+    access: 'public',
+    baseBranch: 'main',
+    updateInternalDependencies: 'patch',
+    ignore: [],
+    privatePackages: { version: false, tag: false },
+  },
+});
+
 // The workspace root builds nothing itself: its compile step compiles the packages in dependency order.
 root.compileTask.reset();
 
