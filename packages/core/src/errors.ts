@@ -23,7 +23,7 @@ export class KeelsonConfigError extends Error {
 
   /** The same error, located at a construct and with the option prefixed by the props it came through. */
   public atConstruct(scope: IConstruct | string, optionPrefix?: string): KeelsonConfigError {
-    const path = typeof scope === 'string' ? scope : scope.node.path;
+    const path = typeof scope === 'string' ? scope : constructPath(scope);
     const option = optionPrefix ? `${optionPrefix}.${this.option}` : this.option;
     return new KeelsonConfigError(option, this.problem, this.fix, path);
   }
@@ -41,4 +41,15 @@ export function locate<T>(scope: IConstruct, optionPrefix: string | undefined, b
     }
     throw error;
   }
+}
+
+/**
+ * The construct path as a user reads it: the root project's name instead of projen's generated root id
+ * (`ServiceProject#svc@--tmp--...`), then the ids below it, e.g. `svc/Dockerfile`.
+ */
+export function constructPath(construct: IConstruct): string {
+  const [root, ...rest] = construct.node.scopes;
+  const rootName = (root as { name?: unknown }).name;
+  const head = typeof rootName === 'string' ? rootName : root.node.id;
+  return [head, ...rest.map((s) => s.node.id)].join('/');
 }

@@ -71,6 +71,8 @@ export class GeneratedFile extends FileBase {
     this.preamble = options.preamble ?? [];
     this.editHint = options.editHint ?? 'change the props or the model of the component that writes it in .projenrc.ts';
     this.renderBody = renderBody;
+    // Every project kind, not only GitHub ones, marks it generated for diffs and code review.
+    this.project.gitattributes.addAttributes(`/${this.path}`, 'linguist-generated');
     KeelsonSynth.of(this.project);
   }
 

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync } from 'fs';
 import { Component, Project } from 'projen';
+import { constructPath } from './errors';
 import { GeneratedFile } from './generated-file';
 
 /** One problem found before synthesis, with the construct it belongs to. */
@@ -49,12 +50,12 @@ export class KeelsonSynth extends Component {
       try {
         file.render();
       } catch (error) {
-        problems.push({ path: file.node.path, message: (error as Error).message });
+        problems.push({ path: constructPath(file), message: (error as Error).message });
       }
     }
     for (const construct of this.project.node.findAll()) {
       for (const message of construct.node.validate()) {
-        problems.push({ path: construct.node.path, message });
+        problems.push({ path: constructPath(construct), message });
       }
     }
     if (problems.length > 0) throw new KeelsonSynthError(problems);
