@@ -293,13 +293,15 @@ export class Dockerfile extends Component {
         + '--no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app');
     }
     stage.add('COPY', `--from=builder ${VENV} ${VENV}`);
-    if (this.extraWritablePaths().length > 0) {
-      stage.add('COPY', `--from=builder --chown=${uid}:${gid} ${ROOTFS}/ /`);
-    }
     stage.add('WORKDIR', WORKDIR);
     for (const path of this.appPaths) {
       stage.add('COPY', `${path} ./${path}`, path === this.appPaths[0] ? 'Code owned by root: the server reads it and cannot rewrite it.' : undefined);
     }
+    this.extraWritablePaths().forEach((path, index) => {
+      // One COPY per path, after WORKDIR: only the writable directory itself is owned by the user, never a parent.
+      stage.add('COPY', `--from=builder --chown=${uid}:${gid} ${ROOTFS}${path} ${path}`,
+        index === 0 ? 'Writable paths, owned by the server user; with a read-only root they are mounted as tmpfs or volumes.' : undefined);
+    });
     stage.add('USER', `${uid}:${gid}`);
     stage.add('EXPOSE', `${this.endpoint.port}`);
     const t = props.healthCheck ?? {};

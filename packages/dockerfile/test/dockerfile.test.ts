@@ -97,7 +97,12 @@ describe('the distroless and chainguard flavours', () => {
   test('extra writable paths are created in the builder and copied, owned by the user, in every flavour', () => {
     const d = dockerfileOf({ flavour: 'distroless', security: new SecurityProfile({ writablePaths: ['/tmp', '/app/uploads'] }) });
     expect(d.builder.find('RUN').map((r) => r.args)).toContain('mkdir -p /keelson-rootfs/app/uploads');
-    expect(d.runtime.find('COPY').map((c) => c.args)).toContain('--from=builder --chown=65532:65532 /keelson-rootfs/ /');
+    const copies = d.runtime.find('COPY').map((c) => c.args);
+    expect(copies).toContain('--from=builder --chown=65532:65532 /keelson-rootfs/app/uploads /app/uploads');
+    // /app exists (WORKDIR, root-owned) before the writable path is copied, so no parent becomes the user's.
+    const order = d.runtime.instructions.map((i) => `${i.keyword} ${i.args}`);
+    expect(order.indexOf('WORKDIR /app')).toBeLessThan(order.findIndex((i) => i.includes('/app/uploads')));
+    expect(copies.filter((c) => c.includes('--chown'))).toEqual(['--from=builder --chown=65532:65532 /keelson-rootfs/app/uploads /app/uploads']);
   });
 
   test('the endpoint and security profile flow into EXPOSE, PORT, the health check and USER', () => {
