@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { join, relative } from 'path';
 import { JsonFile, javascript, typescript } from 'projen';
 
 /**
@@ -173,8 +173,11 @@ keelsonPackage({
 });
 
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
+function relativeDir(pkg: typescript.TypeScriptProject): string {
+  return pkg.outdir.replace(`${root.outdir}/`, '');
+}
 for (const pkg of packages) {
-  root.compileTask.exec('pnpm exec projen compile', { cwd: pkg.outdir.replace(`${root.outdir}/`, '') });
+  root.compileTask.exec('pnpm exec projen compile', { cwd: relativeDir(pkg) });
 }
 const synthExamples = root.addTask('synth:examples', {
   description: 'Synthesize every example service from its own .projenrc.ts',
@@ -187,12 +190,16 @@ const driftCheck = root.addTask('drift', {
 const testAll = root.addTask('test:all', {
   description: 'The whole test suite: compile, every package\'s tests, the workspace tests, the drift check',
 });
+// Each jest run also writes a JSON report; test-summary adds them up into one closing line.
+const report = (name: string, fromDir = '.') => `--json --outputFile=${join(relative(fromDir, '.'), '.keelson-tmp', 'jest', `${name}.json`)}`;
+testAll.exec('rm -rf .keelson-tmp/jest && mkdir -p .keelson-tmp/jest');
 testAll.spawn(root.compileTask);
 for (const pkg of packages) {
-  testAll.exec('pnpm exec projen test', { cwd: pkg.outdir.replace(`${root.outdir}/`, '') });
+  testAll.exec(`pnpm exec projen test ${report(pkg.package.packageName.replace('@keelson/', ''), relativeDir(pkg))}`, { cwd: relativeDir(pkg) });
 }
-testAll.spawn(root.testTask);
+testAll.exec(`pnpm exec projen test ${report('workspace')}`);
 testAll.spawn(driftCheck);
+testAll.exec('node scripts/test-summary.mjs .keelson-tmp/jest');
 void synthExamples;
 
 root.synth();

@@ -5,7 +5,7 @@
 //     means the committed output is stale: named, and the check fails.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { WORKSPACE, exampleDirs, generatedFiles } from './examples.mjs';
 
@@ -20,6 +20,20 @@ function handEdited(path) {
 }
 
 const problems = [];
+
+// The workspace itself: .projenrc.ts must still produce the committed package.json files, tsconfigs and tasks.
+{
+  const projects = ['.', ...readdirSync(join(WORKSPACE, 'packages')).map((p) => join('packages', p))];
+  const filesOf = () => projects.flatMap((p) => generatedFiles(join(WORKSPACE, p)).map((f) => join(p, f)));
+  const before = filesOf();
+  execFileSync('npx', ['projen'], { cwd: WORKSPACE, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PROJEN_DISABLE_POST: 'true' } });
+  const files = [...new Set([...before, ...filesOf()])];
+  const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...files], { cwd: WORKSPACE, encoding: 'utf-8' });
+  for (const line of status.split('\n').filter(Boolean)) {
+    problems.push(`${line.slice(3)} differs from what the workspace's .projenrc.ts generates. Run \`npx projen\` and commit the result.`);
+  }
+}
+
 for (const dir of exampleDirs()) {
   const name = relative(WORKSPACE, dir);
   const before = generatedFiles(dir);
@@ -50,4 +64,4 @@ if (problems.length > 0) {
   console.error(`Drift check failed (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`Drift check passed: ${exampleDirs().length} examples re-synthesized, generated files identical to the commit.`);
+console.log(`Drift check passed: the workspace and ${exampleDirs().length} examples re-synthesized, generated files identical to the commit.`);
