@@ -172,6 +172,18 @@ keelsonPackage({
   devDeps: ['dockerfile-utils@0.16.3', 'dockerfile-ast@0.7.1'],
 });
 
+keelsonPackage({
+  name: 'gunicorn',
+  description: 'Keelson gunicorn.conf.py component: workers sized to the container at run time, only settings the worker class honours.',
+  internalDeps: [core],
+});
+
+keelsonPackage({
+  name: 'nginx',
+  description: 'Keelson nginx.conf component: TLS, rate limits, static files and upstream keep-alive coherent with the app server.',
+  internalDeps: [core],
+});
+
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
 function relativeDir(pkg: typescript.TypeScriptProject): string {
   return pkg.outdir.replace(`${root.outdir}/`, '');

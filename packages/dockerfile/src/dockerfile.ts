@@ -1,7 +1,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import {
-  GeneratedFile, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
+  GeneratedFile, IAppServer, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
 } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { DockerfileModel, DockerfileStage, execForm } from './dockerfile-model';
@@ -116,12 +116,18 @@ export interface DockerfileProps {
    */
   readonly requirementsFile?: string;
   /**
-   * The server packages the entrypoint needs, written to `requirements-server.txt`.
+   * The app server component (e.g. `GunicornConfig`): the image copies its config file, runs its command and
+   * installs its pinned requirements. Its endpoint is the image's endpoint.
+   * @default - gunicorn with the uvicorn worker and gunicorn's own defaults, from `serverRequirements`
+   */
+  readonly appServer?: IAppServer;
+  /**
+   * The server packages the entrypoint needs, written to `requirements-server.txt`. Only without `appServer`.
    * @default - gunicorn 27.0.1 and uvicorn-worker 0.4.0
    */
   readonly serverRequirements?: ServerRequirementsProps;
   /**
-   * The gunicorn worker class the image's default command uses.
+   * The gunicorn worker class the image's default command uses. Only without `appServer`.
    * @default 'uvicorn_worker.UvicornWorker'
    */
   readonly workerClass?: string;
@@ -167,6 +173,8 @@ export class Dockerfile extends Component {
   public readonly flavour: RuntimeFlavour;
   public readonly pythonVersion: string;
   public readonly endpoint: ServiceEndpoint;
+  /** The app server the image runs, when one was given. */
+  public readonly appServer?: IAppServer;
   public readonly security: SecurityProfile;
   public readonly builderImage: ImageReference;
   public readonly runtimeImage: ImageReference;
@@ -186,7 +194,8 @@ export class Dockerfile extends Component {
     super(project, 'Dockerfile');
     this.flavour = locate(this, undefined, () => runtimeFlavour(props.flavour ?? 'slim'));
     this.pythonVersion = locate(this, undefined, () => pythonVersionFor(this.flavour, props.pythonVersion));
-    this.endpoint = props.endpoint ?? new ServiceEndpoint();
+    this.appServer = props.appServer;
+    this.endpoint = props.endpoint ?? props.appServer?.endpoint ?? new ServiceEndpoint();
     this.security = props.security ?? new SecurityProfile();
     this.builderImage = locate(this, undefined, () => imageFrom('builderImage', props.builderImage,
       this.flavour.builderImage(this.pythonVersion)).withDigest(checkedDigest('builderImageDigest', props.builderImageDigest)));
@@ -196,9 +205,11 @@ export class Dockerfile extends Component {
     this.appModule = props.appModule ?? 'app.main:app';
     this.requirementsFile = props.requirementsFile ?? 'requirements.txt';
     this.appPaths = [...(props.appPaths ?? ['app'])];
+    if (props.appServer && !this.appPaths.includes(props.appServer.configFile)) this.appPaths.push(props.appServer.configFile);
     this.checkProps(props);
 
-    this.serverRequirements = new ServerRequirements(project, props.serverRequirements);
+    this.serverRequirements = new ServerRequirements(project,
+      props.appServer?.requirements ?? locate(this, undefined, () => ServerRequirements.pinsFrom(props.serverRequirements)));
     this.builder = this.buildBuilderStage(props.builderPackages ?? []);
     this.runtime = this.buildRuntimeStage(props);
     this.model = {
@@ -222,6 +233,18 @@ export class Dockerfile extends Component {
   }
 
   private checkProps(props: DockerfileProps): void {
+    if (props.appServer) {
+      if (props.endpoint && props.endpoint.port !== props.appServer.endpoint.port) {
+        throw new KeelsonConfigError('endpoint.port', `is ${props.endpoint.port}, but the app server binds ${props.appServer.endpoint.port}`,
+          'pass the same ServiceEndpoint to both, or leave endpoint out: the Dockerfile then takes the app server\'s').atConstruct(this);
+      }
+      for (const option of ['serverRequirements', 'workerClass'] as const) {
+        if (props[option] !== undefined) {
+          throw new KeelsonConfigError(option, 'is set together with appServer, which already decides it',
+            `set it on the app server component and drop ${option} from the Dockerfile`).atConstruct(this);
+        }
+      }
+    }
     if (!/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(this.appModule)) {
       throw new KeelsonConfigError('appModule', `is '${this.appModule}', not 'module:attribute'`, "write it like 'app.main:app'")
         .atConstruct(this);
@@ -308,8 +331,9 @@ export class Dockerfile extends Component {
     stage.add('HEALTHCHECK', `--interval=${t.intervalSeconds ?? 30}s --timeout=${t.timeoutSeconds ?? 5}s `
       + `--start-period=${t.startPeriodSeconds ?? 30}s --retries=${t.retries ?? 3} \\\n    CMD ${execForm(this.healthCheckCommand(t.timeoutSeconds ?? 5))}`,
     'No curl and no shell needed: the image\'s own Python probes the endpoint.');
-    stage.add('ENTRYPOINT', execForm([`${VENV}/bin/python`, '-m', 'gunicorn']));
-    stage.add('CMD', execForm(['--worker-class', props.workerClass ?? 'uvicorn_worker.UvicornWorker', this.appModule]));
+    stage.add('ENTRYPOINT', execForm([`${VENV}/bin/python`, '-m', this.appServer?.module ?? 'gunicorn']));
+    stage.add('CMD', execForm(this.appServer?.command(this.appModule)
+      ?? ['--worker-class', props.workerClass ?? 'uvicorn_worker.UvicornWorker', this.appModule]));
     return stage;
   }
 

@@ -1,4 +1,4 @@
-import { GeneratedFile, KeelsonConfigError } from '@keelson/core';
+import { GeneratedFile, KeelsonConfigError, PythonRequirement } from '@keelson/core';
 import { Component, Project } from 'projen';
 
 /** The server packages the image's entrypoint needs, with exact versions. */
@@ -24,20 +24,26 @@ export interface ServerRequirementsProps {
 export class ServerRequirements extends Component {
   public static readonly FILE = 'requirements-server.txt';
 
-  /** `name==version` lines, in order. */
-  public readonly pins: ReadonlyArray<{ readonly name: string; readonly version: string }>;
-  public readonly file: GeneratedFile;
-
-  public constructor(project: Project, props: ServerRequirementsProps = {}) {
-    super(project, 'ServerRequirements');
+  /** Pins for gunicorn with the uvicorn worker, from props. */
+  public static pinsFrom(props: ServerRequirementsProps = {}): PythonRequirement[] {
     const pins = [{ name: 'gunicorn', version: checkVersion('serverRequirements.gunicorn', props.gunicorn ?? '27.0.1') }];
     const worker = props.uvicornWorker ?? '0.4.0';
     if (worker !== false) pins.push({ name: 'uvicorn-worker', version: checkVersion('serverRequirements.uvicornWorker', worker) });
-    this.pins = pins;
+    return pins;
+  }
+
+  /** `name==version` lines, in order. */
+  public readonly pins: readonly PythonRequirement[];
+  public readonly file: GeneratedFile;
+
+  /** `pins` come from the app server component when there is one, else from `ServerRequirements.pinsFrom`. */
+  public constructor(project: Project, pins: readonly PythonRequirement[]) {
+    super(project, 'ServerRequirements');
+    this.pins = pins.map((p) => ({ name: p.name, version: checkVersion(`requirements.${p.name}`, p.version) }));
     this.file = new GeneratedFile(this, ServerRequirements.FILE, () => [
       '# The server the image runs. Your own dependencies stay in requirements.txt; both are installed together.',
       ...this.pins.map((p) => `${p.name}==${p.version}`),
-    ].join('\n'), { editHint: 'set serverRequirements on the Dockerfile in .projenrc.ts' });
+    ].join('\n'), { editHint: 'set serverRequirements on the Dockerfile (or the app server\'s versions) in .projenrc.ts' });
   }
 }
 

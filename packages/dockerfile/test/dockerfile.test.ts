@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync, chmodSync, existsSync, statSync } from 'fs';
 import { join } from 'path';
-import { KeelsonSynthError, SecurityProfile, ServiceEndpoint } from '@keelson/core';
+import { IAppServer, KeelsonSynthError, SecurityProfile, ServiceEndpoint } from '@keelson/core';
 import { Testing } from 'projen';
 import { Dockerfile, DockerfileProps, ServerRequirements } from '../src';
 import { serviceProject } from './support';
@@ -210,5 +210,41 @@ describe('hand edits', () => {
     again.synth();
     expect(KeelsonSynth.of(again).keptHandEdits).toEqual([]);
     expect(existsSync(join(project.outdir, 'Dockerfile.hand-edit'))).toBe(false);
+  });
+});
+
+describe('with an app server component', () => {
+  const appServer: IAppServer = {
+    endpoint: new ServiceEndpoint({ port: 8100 }),
+    module: 'gunicorn',
+    configFile: 'gunicorn.conf.py',
+    keepAliveSeconds: 75,
+    timeoutSeconds: 30,
+    gracefulTimeoutSeconds: 25,
+    requirements: [{ name: 'gunicorn', version: '23.0.0' }],
+    command: (appModule) => ['--config', 'gunicorn.conf.py', appModule],
+  };
+
+  function withConfigFile(props: DockerfileProps) {
+    const project = serviceProject();
+    writeFileSync(join(project.outdir, 'gunicorn.conf.py'), '');
+    return new Dockerfile(project, props);
+  }
+
+  test('copies its config file, runs its command and installs its requirements, on its endpoint', () => {
+    const d = withConfigFile({ appServer });
+    const out = Testing.synth(d.project);
+    expect(out.Dockerfile).toContain('COPY gunicorn.conf.py ./gunicorn.conf.py');
+    expect(out.Dockerfile).toContain('CMD ["--config", "gunicorn.conf.py", "app.main:app"]');
+    expect(out.Dockerfile).toMatch(/^EXPOSE 8100$/m);
+    expect(out[ServerRequirements.FILE]).toMatch(/^gunicorn==23\.0\.0$/m);
+    expect(out[ServerRequirements.FILE]).not.toContain('uvicorn-worker');
+  });
+
+  test('refuses a different endpoint port, and options the app server decides', () => {
+    expect(() => withConfigFile({ appServer, endpoint: new ServiceEndpoint({ port: 9000 }) }))
+      .toThrow(/option 'endpoint\.port' is 9000, but the app server binds 8100/);
+    expect(() => withConfigFile({ appServer, workerClass: 'sync' }))
+      .toThrow(/option 'workerClass' is set together with appServer/);
   });
 });
