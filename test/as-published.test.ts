@@ -103,7 +103,8 @@ describeWithTools('Keelson packages as published', () => {
     for (const outcome of [compiled, started]) {
       if (outcome.status === 'rejected') throw outcome.reason;
     }
-    writeFileSync(paths.consumerNpmrc, `registry=${registry!.url}\n`);
+    // The consumer's npm knows one registry, the local one: nothing reaches npmjs but through it.
+    writeFileSync(paths.consumerNpmrc, `registry=${required(registry, 'the registry').url}\n`);
   }, 480_000);
 
   afterAll(async () => {
