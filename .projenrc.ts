@@ -184,6 +184,14 @@ keelsonPackage({
   internalDeps: [core],
 });
 
+keelsonPackage({
+  name: 'compose',
+  description: 'Keelson compose.yaml and compose.prod.yaml: health-gated start order, private data services, derived sizing, hardening.',
+  internalDeps: [core],
+  deps: ['yaml@^2'],
+  devDeps: ['ajv@^8', 'ajv-formats@^3', 'json-schema-to-typescript@^15'],
+});
+
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
 function relativeDir(pkg: typescript.TypeScriptProject): string {
   return pkg.outdir.replace(`${root.outdir}/`, '');

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './image-reference';
 export * from './service-endpoint';
 export * from './app-server';
+export * from './container-image';
 export * from './security-profile';
 export * from './resource-limits';
 export * from './generated-file';

@@ -1,7 +1,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import {
-  GeneratedFile, IAppServer, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
+  GeneratedFile, HealthCheck, IAppServer, IContainerImage, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
 } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { DockerfileModel, DockerfileStage, execForm } from './dockerfile-model';
@@ -169,7 +169,13 @@ const REQUIREMENTS_DIR = '/tmp/requirements';
  *
  * The model (`builder`, `runtime` stages) is the escape hatch: what you change there is what is written.
  */
-export class Dockerfile extends Component {
+export class Dockerfile extends Component implements IContainerImage {
+  public readonly dockerfile = 'Dockerfile';
+  public readonly context = '.';
+  public readonly target = 'runtime';
+  public readonly workdir = WORKDIR;
+  public readonly pythonModuleEntrypoint = [`${VENV}/bin/python`, '-m'];
+  public readonly healthCheck: HealthCheck;
   public readonly flavour: RuntimeFlavour;
   public readonly pythonVersion: string;
   public readonly endpoint: ServiceEndpoint;
@@ -188,6 +194,7 @@ export class Dockerfile extends Component {
   public readonly builder: DockerfileStage;
   public readonly runtime: DockerfileStage;
   public readonly model: DockerfileModel;
+  public readonly buildArgs: Readonly<Record<string, string>>;
   public readonly file: GeneratedFile;
 
   public constructor(project: Project, props: DockerfileProps = {}) {
@@ -210,6 +217,14 @@ export class Dockerfile extends Component {
 
     this.serverRequirements = new ServerRequirements(project,
       props.appServer?.requirements ?? locate(this, undefined, () => ServerRequirements.pinsFrom(props.serverRequirements)));
+    const timing = props.healthCheck ?? {};
+    this.healthCheck = {
+      intervalSeconds: timing.intervalSeconds ?? 30,
+      timeoutSeconds: timing.timeoutSeconds ?? 5,
+      startPeriodSeconds: timing.startPeriodSeconds ?? 30,
+      retries: timing.retries ?? 3,
+      command: this.healthCheckCommand(timing.timeoutSeconds ?? 5),
+    };
     this.builder = this.buildBuilderStage(props.builderPackages ?? []);
     this.runtime = this.buildRuntimeStage(props);
     this.model = {
@@ -223,6 +238,7 @@ export class Dockerfile extends Component {
       ],
       stages: [this.builder, this.runtime],
     };
+    this.buildArgs = { BUILDER_IMAGE: this.builderImage.toString(), RUNTIME_IMAGE: this.runtimeImage.toString() };
 
     const syntax = props.syntax ?? 'docker/dockerfile:1';
     this.file = new GeneratedFile(this, 'Dockerfile', () => renderDockerfile(this.model), {
@@ -327,11 +343,11 @@ export class Dockerfile extends Component {
     });
     stage.add('USER', `${uid}:${gid}`);
     stage.add('EXPOSE', `${this.endpoint.port}`);
-    const t = props.healthCheck ?? {};
-    stage.add('HEALTHCHECK', `--interval=${t.intervalSeconds ?? 30}s --timeout=${t.timeoutSeconds ?? 5}s `
-      + `--start-period=${t.startPeriodSeconds ?? 30}s --retries=${t.retries ?? 3} \\\n    CMD ${execForm(this.healthCheckCommand(t.timeoutSeconds ?? 5))}`,
+    const h = this.healthCheck;
+    stage.add('HEALTHCHECK', `--interval=${h.intervalSeconds}s --timeout=${h.timeoutSeconds}s `
+      + `--start-period=${h.startPeriodSeconds}s --retries=${h.retries} \\\n    CMD ${execForm(h.command)}`,
     'No curl and no shell needed: the image\'s own Python probes the endpoint.');
-    stage.add('ENTRYPOINT', execForm([`${VENV}/bin/python`, '-m', this.appServer?.module ?? 'gunicorn']));
+    stage.add('ENTRYPOINT', execForm([...this.pythonModuleEntrypoint, this.appServer?.module ?? 'gunicorn']));
     stage.add('CMD', execForm(this.appServer?.command(this.appModule)
       ?? ['--worker-class', props.workerClass ?? 'uvicorn_worker.UvicornWorker', this.appModule]));
     return stage;
