@@ -63,7 +63,8 @@ const root = new typescript.TypeScriptProject({
     },
   },
   devDeps: [
-    '@changesets/cli@3.0.3',
+    // 2.x: 3.x needs Node 22.11+, and this project runs on Node 20.
+    '@changesets/cli@2.31.1',
     'yaml@^2',
     `constructs@${CONSTRUCTS_VERSION}`,
     // A local registry for the as-published test; 6.8.0 is the last release that runs on Node 20.

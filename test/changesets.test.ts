@@ -99,32 +99,17 @@ function pendingChangesets(dir: string): string[] {
   return readdirSync(join(dir, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md').sort();
 }
 
-/**
- * How the changesets CLI is started in the clone. The real command is `pnpm changeset`. @changesets/cli 3.x
- * declares Node ^22.11, and its bin.js first calls `module.enableCompileCache()` (Node 22.1+): on an older Node
- * the bin crashes before reading its arguments, while its entry module runs. In that one known case only, the
- * tests start the entry module directly, as bin.js does, minus the compile cache.
- */
+/** How the changesets CLI is started in the clone: `pnpm changeset`, as a maintainer runs it. */
 interface ChangesetCli {
   readonly version: string;
-  readonly binCrashesOnThisNode: boolean;
   readonly command: string;
   readonly args: readonly string[];
 }
 
-async function changesetCli(dir: string): Promise<ChangesetCli> {
+function changesetCli(dir: string): ChangesetCli {
   const version: string = JSON.parse(
     readFileSync(join(dir, 'node_modules', '@changesets', 'cli', 'package.json'), 'utf-8')).version;
-  const compileCache = (await mustRun('node', ['-p', 'typeof require("node:module").enableCompileCache'], dir)).trim();
-  const binCrashesOnThisNode = Number(version.split('.')[0]) >= 3 && compileCache !== 'function';
-  if (!binCrashesOnThisNode) return { version, binCrashesOnThisNode, command: 'pnpm', args: ['changeset'] };
-  return {
-    version,
-    binCrashesOnThisNode,
-    command: 'node',
-    // `--` keeps node from taking the CLI's own flags (`--version`) as its own.
-    args: ['--input-type=module', '-e', 'process.argv.splice(1, 0, "changeset"); await import("@changesets/cli");', '--'],
-  };
+  return { version, command: 'pnpm', args: ['changeset'] };
 }
 
 describeWithTools('versioning with changesets, with projen in the loop', () => {
@@ -155,7 +140,7 @@ describeWithTools('versioning with changesets, with projen in the loop', () => {
     // second, linked from the store; --prefer-offline reaches the registry only for a package the store lacks.
     await mustRun('pnpm', ['install', '--frozen-lockfile', '--prefer-offline'], clone);
     if (!existsSync(join(clone, 'node_modules', '.bin', 'projen'))) throw new Error(`projen is not installed in ${clone}`);
-    cli = await changesetCli(clone);
+    cli = changesetCli(clone);
 
     // Precondition: what a plain synth of HEAD changes, committed aside so later steps see only their own effects.
     await mustRun('npx', ['projen'], clone);
@@ -179,19 +164,10 @@ describeWithTools('versioning with changesets, with projen in the loop', () => {
     expect(baselineSynthChanges).toEqual([]);
   });
 
-  test('`pnpm changeset` starts on this Node, or fails only in the known @changesets/cli 3.x bin.js call to enableCompileCache', async () => {
-    const real = await attempt('pnpm', ['changeset', '--version'], dir());
-    if (cli.binCrashesOnThisNode) {
-      // Node < 22.1 with @changesets/cli 3.x: see docs/versioning.md.
-      expect(real.output).toMatch(/enableCompileCache is not a function/);
-      expect(real.ok).toBe(false);
-    } else {
-      expect(real.output).toContain(cli.version);
-      expect(real.ok).toBe(true);
-    }
-    const used = await changeset(['--version']);
-    expect(used.output.trim()).toBe(cli.version);
-    expect(used.ok).toBe(true);
+  test('`pnpm changeset` runs on this Node and is the pinned version', async () => {
+    const real = await changeset(['--version']);
+    expect(real.output.trim()).toBe(cli.version);
+    expect(real.ok).toBe(true);
   });
 
   test('changesets accepts the generated .changeset/config.json and the changesets pending at HEAD, and rejects a broken config', async () => {
