@@ -137,6 +137,19 @@ export interface DockerfileProps {
    */
   readonly builderPackages?: string[];
   /**
+   * Install the flavour's build toolchain (compilers, headers, and for distroless Debian's python3.11) in the
+   * builder. Turn it off when the builder image already carries it, e.g. an internal base image.
+   * @default true
+   */
+  readonly installToolchain?: boolean;
+  /**
+   * Let the virtualenv see the packages of the builder's own Python (`venv --system-site-packages`), e.g. Debian's
+   * `python3-*` packages baked into an internal base image; pip then installs only what is missing.
+   * The runtime image must carry the same packages at the same paths.
+   * @default false
+   */
+  readonly systemSitePackages?: boolean;
+  /**
    * Debian packages the runtime needs (e.g. `libpq5`). Only the slim flavour has a package manager.
    * @default - none
    */
@@ -225,7 +238,7 @@ export class Dockerfile extends Component implements IContainerImage {
       retries: timing.retries ?? 3,
       command: this.healthCheckCommand(timing.timeoutSeconds ?? 5),
     };
-    this.builder = this.buildBuilderStage(props.builderPackages ?? []);
+    this.builder = this.buildBuilderStage(props);
     this.runtime = this.buildRuntimeStage(props);
     this.model = {
       globalArgs: [
@@ -284,13 +297,13 @@ export class Dockerfile extends Component implements IContainerImage {
     }
   }
 
-  private buildBuilderStage(extraPackages: readonly string[]): DockerfileStage {
+  private buildBuilderStage(props: DockerfileProps): DockerfileStage {
     const stage = new DockerfileStage('builder', '${BUILDER_IMAGE}');
     if (this.flavour.name === 'chainguard') stage.add('USER', 'root', 'The -dev image runs as nonroot; the build writes /opt.');
     stage.add('ENV', 'PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore');
-    const toolchain = this.flavour.builderToolchain(extraPackages);
-    if (toolchain) stage.add('RUN', toolchain, 'The build toolchain stays in this stage.');
-    stage.add('RUN', `${this.interpreter} -m venv ${VENV}`,
+    const toolchain = this.flavour.builderToolchain(props.builderPackages ?? []);
+    if (toolchain && (props.installToolchain ?? true)) stage.add('RUN', toolchain, 'The build toolchain stays in this stage.');
+    stage.add('RUN', `${this.interpreter} -m venv ${props.systemSitePackages ? '--system-site-packages ' : ''}${VENV}`,
       `The virtualenv links to ${this.interpreter}, which the runtime stage has at the same path.`);
     stage.add('COPY', `${this.requirementsFile} ${ServerRequirements.FILE} ${REQUIREMENTS_DIR}/`,
       'Requirements before code: a code change does not reinstall dependencies.');

@@ -248,3 +248,16 @@ describe('with an app server component', () => {
       .toThrow(/option 'workerClass' is set together with appServer/);
   });
 });
+
+describe('builder options for internal base images', () => {
+  test('installToolchain defaults to true and false leaves the builder\'s packages as they are', () => {
+    expect(dockerfileOf().builder.find('RUN').some((r) => r.args.includes('build-essential'))).toBe(true);
+    expect(dockerfileOf({ installToolchain: false }).builder.find('RUN').some((r) => r.args.includes('apt-get'))).toBe(false);
+  });
+
+  test('systemSitePackages defaults to false and true lets the virtualenv see the image\'s own packages', () => {
+    expect(dockerfileOf().builder.find('RUN').map((r) => r.args)).toContain('/usr/local/bin/python3.12 -m venv /opt/venv');
+    expect(dockerfileOf({ flavour: 'distroless', systemSitePackages: true }).builder.find('RUN').map((r) => r.args))
+      .toContain('/usr/bin/python3.11 -m venv --system-site-packages /opt/venv');
+  });
+});
