@@ -1,1 +1,4 @@
-export {};
+export * from './worker-class';
+export * from './gunicorn-model';
+export * from './gunicorn-render';
+export * from './gunicorn-config';
