@@ -425,12 +425,13 @@ export class NginxConfig extends Component implements IReverseProxy {
 
   private dropServer(port: number, ssl: boolean): NginxBlock {
     const server = new NginxBlock('server', [], ssl
-      ? 'Any other host name over TLS: the handshake is refused, no certificate is shown.'
+      ? 'Any other host name over TLS: the handshake is refused, no certificate is shown; a known SNI with an unknown\nHost header is closed without a response.'
       : 'Any other Host header: the connection is closed without a response (444).');
     this.listen(server, port, ssl, true);
     server.add('server_name', '_');
+    // Over TLS a client may present a known name in SNI and another in Host: that request lands here too.
     if (ssl) server.add('ssl_reject_handshake', 'on');
-    else server.add('return', '444');
+    server.add('return', '444');
     return server;
   }
 

@@ -146,18 +146,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A long-running process the tests started, in its own process group, killed whatever happens. */
+/**
+ * A long-running process the tests started, in its own process group, killed whatever happens. Its stdout and
+ * stderr go to a file (a pipe-like target nginx can reopen as /dev/stdout, unlike Node's socketpairs).
+ */
 export class Started {
-  public output = '';
   public exited = false;
+  public readonly logFile: string;
   private readonly child;
 
-  public constructor(public readonly label: string, command: string, args: string[], options: SpawnOptions = {}) {
-    this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child.stdout?.setEncoding('utf-8').on('data', (c: string) => { this.output = (this.output + c).slice(-20_000); });
-    this.child.stderr?.setEncoding('utf-8').on('data', (c: string) => { this.output = (this.output + c).slice(-20_000); });
+  /** A directory for the output file, readable and writable by anyone (it holds nothing else). */
+  public static logDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'keelson-nginx-proc-'));
+    chmodSync(dir, 0o755);
+    return dir;
+  }
+
+  public constructor(public readonly label: string, command: string, args: string[], options: SpawnOptions = {}, logDir = Started.logDir()) {
+    this.logFile = join(logDir, `${label.replace(/\W+/g, '-')}.log`);
+    const fd = openSync(this.logFile, 'w');
+    chmodSync(this.logFile, 0o666);
+    try {
+      this.child = spawn(command, args, { ...options, stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      closeSync(fd);
+    }
     this.child.on('exit', () => { this.exited = true; });
-    this.child.on('error', (error) => { this.output += `\n${error.message}`; this.exited = true; });
+    this.child.on('error', () => { this.exited = true; });
+  }
+
+  /** What it printed so far (the last 20 000 characters). */
+  public get output(): string {
+    try {
+      return readFileSync(this.logFile, 'utf-8').slice(-20_000);
+    } catch {
+      return '';
+    }
   }
 
   public get pid(): number | undefined {
@@ -173,7 +197,8 @@ export class Started {
     const deadline = Date.now() + graceMs;
     while (!this.exited && Date.now() < deadline) await sleep(50);
     if (!this.exited) signal('SIGKILL');
-    while (!this.exited) await sleep(20);
+    const hard = Date.now() + 2000;
+    while (!this.exited && Date.now() < hard) await sleep(20);
   }
 }
 
