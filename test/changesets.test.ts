@@ -200,7 +200,8 @@ describeWithTools('versioning with changesets, with projen in the loop', () => {
     if (pending.length > 0) await commitAll(dir(), 'set the pending changesets aside');
     const expected = nextMinor(versionBefore);
     const changesetFile = join(dir(), '.changeset', `${CHANGESET_NAME}.md`);
-    // The format @changesets/write 1.0.1 (behind `pnpm changeset`) writes: YAML frontmatter, a blank line, the summary.
+    // The format `pnpm changeset` writes (@changesets/write 0.4.0 under cli 2.31.1, then prettier's markdown
+    // formatting, which leaves this text as it is): YAML frontmatter, a blank line, the summary.
     writeFileSync(changesetFile, `---\n"${PACKAGE}": minor\n---\n\n${SUMMARY_LINES.join('\n')}\n`);
     // Committed first, as in a pull request: the CHANGELOG entry then names the commit that added it.
     await commitAll(dir(), 'a changeset');
