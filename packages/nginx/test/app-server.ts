@@ -1,18 +1,62 @@
-import { IAppServer, ServiceEndpoint } from '@keelson/core';
-import { Started, appServer } from './support';
+import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { ServiceEndpoint, ServiceProject } from '@keelson/core';
+import { Testing } from 'projen';
+import { NginxConfig, NginxConfigProps } from '../src';
+import { Started } from './support';
+import type * as GunicornPackage from '../../gunicorn/dist';
 
 /**
- * gunicorn serving the example app on loopback, and the IAppServer that describes it.
- *
- * Debian's gunicorn 20.1 with uvicorn 0.17.6's `uvicorn.workers.UvicornWorker`, started with the flags the app
- * server contract describes: keep-alive 75 s, timeout 30 s, nginx on 127.0.0.1 trusted for X-Forwarded-*.
+ * @keelson/gunicorn, compiled, from the workspace. It is not a declared dependency of @keelson/nginx (yet): the
+ * end-to-end test loads its build output directly; the workspace compiles it before nginx's tests run.
  */
-export function startAppServer(gunicorn: string, appDir: string, port: number): { process: Started; appServer: IAppServer } {
-  const server = appServer({ endpoint: new ServiceEndpoint({ port }), keepAliveSeconds: 75, timeoutSeconds: 30 });
-  const process = new Started('gunicorn', gunicorn, [
-    '--worker-class', 'uvicorn.workers.UvicornWorker', '--workers', '1',
-    '--bind', `127.0.0.1:${port}`, '--keep-alive', String(server.keepAliveSeconds), '--timeout', String(server.timeoutSeconds),
-    '--forwarded-allow-ips', '127.0.0.1', '--chdir', appDir, 'app.main:app',
-  ], { cwd: appDir });
-  return { process, appServer: server };
+const GUNICORN_PACKAGE = resolve(__dirname, '..', '..', 'gunicorn', 'dist', 'index.js');
+
+export function loadGunicornPackage(): typeof GunicornPackage {
+  if (!existsSync(GUNICORN_PACKAGE)) {
+    throw new Error(`${GUNICORN_PACKAGE} is missing: compile the workspace first (pnpm compile)`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(GUNICORN_PACKAGE) as typeof GunicornPackage;
+}
+
+/** The two generated files of one project, on disk, and the components that wrote them. */
+export interface GeneratedPair {
+  readonly gunicorn: GunicornPackage.GunicornConfig;
+  readonly nginx: NginxConfig;
+  readonly gunicornConf: string;
+  readonly nginxConf: string;
+}
+
+/**
+ * One service project with the real wiring: `GunicornConfig` (the legacy uvicorn worker Debian's uvicorn 0.17.6
+ * ships) and `NginxConfig` in front of it (`upstream: gunicorn`). Both files are synthesized and written to `dir`.
+ */
+export function generatePair(dir: string, appPort: number, nginxProps: Omit<NginxConfigProps, 'upstream'>): GeneratedPair {
+  const { GunicornConfig } = loadGunicornPackage();
+  const project = new ServiceProject({ name: 'svc', outdir: mkdtempSync(join(tmpdir(), 'keelson-nginx-pair-')) });
+  const gunicorn = new GunicornConfig(project, {
+    workerClass: 'uvicorn-legacy',
+    versions: { gunicorn: '20.1.0', uvicorn: '0.17.6' },
+    endpoint: new ServiceEndpoint({ port: appPort }),
+  });
+  const nginx = new NginxConfig(project, { upstream: gunicorn, ...nginxProps });
+  const out = Testing.synth(project);
+  const gunicornConf = join(dir, GunicornConfig.FILE);
+  const nginxConf = join(dir, 'nginx.conf');
+  writeFileSync(gunicornConf, out[GunicornConfig.FILE] as string, { mode: 0o644 });
+  writeFileSync(nginxConf, out[NginxConfig.FILE] as string, { mode: 0o644 });
+  return { gunicorn, nginx, gunicornConf, nginxConf };
+}
+
+/**
+ * Debian's gunicorn serving the example app with the generated gunicorn.conf.py. The one change: `--bind` on the
+ * command line (which overrides the file) keeps it on loopback instead of the file's 0.0.0.0.
+ */
+export function startGunicorn(gunicorn: string, gunicornConf: string, appDir: string, port: number): Started {
+  return new Started('gunicorn', gunicorn, ['--config', gunicornConf, '--bind', `127.0.0.1:${port}`, '--chdir', appDir, 'app.main:app'], {
+    cwd: appDir,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+  });
 }

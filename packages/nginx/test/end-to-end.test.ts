@@ -1,7 +1,8 @@
 /**
  * End to end on loopback: the generated nginx.conf, run by Debian's nginx as nobody on a read-only root (a private
- * mount namespace with a tmpfs on tmpDir and `app` mapped to 127.0.0.1 in /etc/hosts), in front of gunicorn
- * serving the example app (examples/fastapi-service, `app.main:app`).
+ * mount namespace with a tmpfs on tmpDir and `app` mapped to 127.0.0.1 in /etc/hosts), in front of Debian's
+ * gunicorn running the generated gunicorn.conf.py (GunicornConfig, the legacy uvicorn worker) and serving the
+ * example app (examples/fastapi-service, `app.main:app`). Both files come from one project: `upstream: gunicorn`.
  *
  * GIVEN nginx started from the generated file with its defaults, except the test's ports, certificates and paths
  * WHEN a client talks to it over TLS and plain HTTP, forges forwarding headers, floods a strict route, sends an
@@ -10,13 +11,12 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { NginxConfigProps } from '../src';
 import { handshake, request } from './http-client';
 import {
   NGINX, OPENSSL, SETPRIV, Started, UNPRIVILEGED, UNSHARE, describeWithPrograms, findProgram, freePort,
-  installedNginxVersion, nginxPrefix, synthNginx, waitFor,
+  installedNginxVersion, nginxPrefix, waitFor,
 } from './support';
-import { startAppServer } from './app-server';
+import { generatePair, startGunicorn } from './app-server';
 
 const WORKSPACE = resolve(__dirname, '..', '..', '..');
 const APP_DIR = join(WORKSPACE, 'examples', 'fastapi-service');
@@ -45,6 +45,8 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
   let httpsPort = 0;
   let appPort = 0;
   let prefix: ReturnType<typeof nginxPrefix>;
+  let keepAlive = 0;
+  let idle = 0;
   const hashedAsset = 'app.3f2a9c1b7d.js';
   const assetBody = `export const banner = ${JSON.stringify('keelson '.repeat(300))};\n`;
 
@@ -54,12 +56,7 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
     writeFileSync(join(prefix.staticDir, hashedAsset), assetBody, { mode: 0o644 });
     writeFileSync(join(prefix.staticDir, 'robots.txt'), 'User-agent: *\n', { mode: 0o644 });
 
-    const app = startAppServer(GUNICORN!, APP_DIR, appPort);
-    started.push(app.process);
-    await waitFor('gunicorn to answer /health', async () => (await request({ port: appPort, path: '/health' })).status === 200, 30_000, started);
-
-    const props: NginxConfigProps = {
-      upstream: app.appServer,
+    const pair = generatePair(prefix.dir, appPort, {
       serverNames: ['localhost'],
       nginxVersion: installedNginxVersion(),
       tmpDir: prefix.tmpDir,
@@ -72,10 +69,12 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
       rateLimitZones: [{ name: 'perclient', rate: '100r/s' }, { name: 'strict', rate: '1r/m' }],
       rateLimit: { zone: 'perclient', burst: 100 },
       routes: [{ path: '/notes', exact: true, rateLimit: { zone: 'strict' } }],
-    };
-    const { text } = synthNginx(props);
-    const conf = join(prefix.dir, 'nginx.conf');
-    writeFileSync(conf, text, { mode: 0o644 });
+    });
+    keepAlive = pair.gunicorn.keepAliveSeconds;
+    idle = pair.nginx.upstreamIdleTimeoutSeconds;
+    started.push(startGunicorn(GUNICORN!, pair.gunicornConf, APP_DIR, appPort));
+    await waitFor('gunicorn to answer /health', async () => (await request({ port: appPort, path: '/health' })).status === 200, 30_000, started);
+    const conf = pair.nginxConf;
     const hosts = join(prefix.dir, 'hosts');
     writeFileSync(hosts, '127.0.0.1 localhost\n127.0.0.1 app\n', { mode: 0o644 });
 
@@ -97,6 +96,11 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
   afterAll(async () => {
     for (const process of started.reverse()) await process.stop();
   }, 30_000);
+
+  test('the generated gunicorn.conf.py keeps connections open longer than the generated nginx.conf does', () => {
+    expect(keepAlive).toBe(75);
+    expect(idle).toBe(60);
+  });
 
   test('/health answers 200 through TLS, over HTTP/2 when the client offers it, with the security headers', async () => {
     const res = await request({ port: httpsPort, path: '/health', https: true });
