@@ -100,7 +100,7 @@ export async function stopAll(): Promise<void> {
   }
   await Promise.all(children.map((c) => new Promise((done) => {
     if (c.exitCode !== null || c.signalCode !== null) done(undefined);
-    else { c.once('exit', done); setTimeout(done, 2000); }
+    else { c.once('exit', done); setTimeout(done, 2000).unref(); }
   })));
 }
 
