@@ -78,7 +78,7 @@ root.package.addField('repository', { type: 'git', url: REPOSITORY });
 // Versioning: changesets own the packages' versions and CHANGELOGs; projen only writes the config.
 new JsonFile(root, '.changeset/config.json', {
   obj: {
-    $schema: 'https://unpkg.com/@changesets/config@3.1.1/schema.json',
+    $schema: 'https://unpkg.com/@changesets/config@3.1.4/schema.json',
     changelog: '@changesets/cli/changelog',
     commit: false,
     fixed: [],
@@ -88,6 +88,8 @@ new JsonFile(root, '.changeset/config.json', {
     updateInternalDependencies: 'patch',
     ignore: [],
     privatePackages: { version: false, tag: false },
+    // CHANGELOG formatting must not depend on whether a Prettier config appears in the repository later.
+    prettier: false,
   },
 });
 
