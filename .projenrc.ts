@@ -88,8 +88,6 @@ new JsonFile(root, '.changeset/config.json', {
     updateInternalDependencies: 'patch',
     ignore: [],
     privatePackages: { version: false, tag: false },
-    // CHANGELOG formatting must not depend on whether a Prettier config appears in the repository later.
-    prettier: false,
   },
 });
 
