@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { request } from 'http';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
@@ -26,8 +26,10 @@ export function synthConfig(props: GunicornConfigProps = {}): { config: Gunicorn
   const project = serviceProject();
   const config = new GunicornConfig(project, props);
   const text = Testing.synth(project)[GunicornConfig.FILE] as string;
-  const path = join(mkdtempSync(join(tmpdir(), 'keelson-gunicorn-conf-')), GunicornConfig.FILE);
-  writeFileSync(path, text);
+  const dir = mkdtempSync(join(tmpdir(), 'keelson-gunicorn-conf-'));
+  chmodSync(dir, 0o755); // readable by the unprivileged user some tests run gunicorn as
+  const path = join(dir, GunicornConfig.FILE);
+  writeFileSync(path, text, { mode: 0o644 });
   return { config, text, path };
 }
 
