@@ -50,13 +50,16 @@ export function generatePair(dir: string, appPort: number, nginxProps: Omit<Ngin
   return { gunicorn, nginx, gunicornConf, nginxConf };
 }
 
+/** Test-only Python modules (the example app plus a WebSocket echo route). */
+export const FIXTURES_DIR = resolve(__dirname, 'fixtures');
+
 /**
- * Debian's gunicorn serving the example app with the generated gunicorn.conf.py. The one change: `--bind` on the
- * command line (which overrides the file) keeps it on loopback instead of the file's 0.0.0.0.
+ * Debian's gunicorn serving `appModule` from the example's directory with the generated gunicorn.conf.py. The one
+ * change: `--bind` on the command line (which overrides the file) keeps it on loopback instead of the file's 0.0.0.0.
  */
-export function startGunicorn(gunicorn: string, gunicornConf: string, appDir: string, port: number): Started {
-  return new Started('gunicorn', gunicorn, ['--config', gunicornConf, '--bind', `127.0.0.1:${port}`, '--chdir', appDir, 'app.main:app'], {
+export function startGunicorn(gunicorn: string, gunicornConf: string, appDir: string, port: number, appModule = 'app.main:app'): Started {
+  return new Started('gunicorn', gunicorn, ['--config', gunicornConf, '--bind', `127.0.0.1:${port}`, '--chdir', appDir, appModule], {
     cwd: appDir,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', PYTHONPATH: FIXTURES_DIR },
   });
 }

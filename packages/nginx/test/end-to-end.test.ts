@@ -2,7 +2,8 @@
  * End to end on loopback: the generated nginx.conf, run by Debian's nginx as nobody on a read-only root (a private
  * mount namespace with a tmpfs on tmpDir and `app` mapped to 127.0.0.1 in /etc/hosts), in front of Debian's
  * gunicorn running the generated gunicorn.conf.py (GunicornConfig, the legacy uvicorn worker) and serving the
- * example app (examples/fastapi-service, `app.main:app`). Both files come from one project: `upstream: gunicorn`.
+ * example app (examples/fastapi-service, `app.main:app`, plus a WebSocket echo route from test/fixtures/ws_echo.py).
+ * Both files come from one project: `upstream: gunicorn`.
  *
  * GIVEN nginx started from the generated file with its defaults, except the test's ports, certificates and paths
  * WHEN a client talks to it over TLS and plain HTTP, forges forwarding headers, floods a strict route, sends an
@@ -11,7 +12,7 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { handshake, request } from './http-client';
+import { handshake, request, webSocketEcho } from './http-client';
 import {
   NGINX, OPENSSL, SETPRIV, Started, UNPRIVILEGED, UNSHARE, describeWithPrograms, findProgram, freePort,
   installedNginxVersion, nginxPrefix, waitFor,
@@ -68,11 +69,11 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
       // The default zone, roomier than its 10r/s so the other checks never meet it; a strict one for /notes.
       rateLimitZones: [{ name: 'perclient', rate: '100r/s' }, { name: 'strict', rate: '1r/m' }],
       rateLimit: { zone: 'perclient', burst: 100 },
-      routes: [{ path: '/notes', exact: true, rateLimit: { zone: 'strict' } }],
+      routes: [{ path: '/notes', exact: true, rateLimit: { zone: 'strict' } }, { path: '/ws/', websocket: true }],
     });
     keepAlive = pair.gunicorn.keepAliveSeconds;
     idle = pair.nginx.upstreamIdleTimeoutSeconds;
-    started.push(startGunicorn(GUNICORN!, pair.gunicornConf, APP_DIR, appPort));
+    started.push(startGunicorn(GUNICORN!, pair.gunicornConf, APP_DIR, appPort, 'ws_echo:app'));
     await waitFor('gunicorn to answer /health', async () => (await request({ port: appPort, path: '/health' })).status === 200, 30_000, started);
     const conf = pair.nginxConf;
     const hosts = join(prefix.dir, 'hosts');
@@ -198,6 +199,13 @@ describeE2e('nginx in front of gunicorn serving the example app', () => {
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.headers.vary).toMatch(/Accept-Encoding/);
     expect(res.body.length).toBeLessThan(assetBody.length);
+  });
+
+  test('a WebSocket route upgrades through nginx and carries frames both ways', async () => {
+    const exchange = await webSocketEcho(httpsPort, '/ws/echo', 'hello');
+    expect(exchange.statusLine).toMatch(/^HTTP\/1\.1 101\b/);
+    expect(exchange.accept).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo='); // RFC 6455's example key and answer
+    expect(exchange.reply).toBe('hello via https for 127.0.0.1'); // the forwarding headers survive the route's own proxy_set_header
   });
 
   test('the upstream connection is reused: many requests on fresh client connections open no new one', async () => {

@@ -89,3 +89,50 @@ export function handshake(port: number, options: tls.ConnectionOptions = {}): Pr
     });
   });
 }
+
+/** What a WebSocket exchange through the proxy gave back. */
+export interface WebSocketExchange {
+  /** The status line of the handshake response, e.g. `HTTP/1.1 101 Switching Protocols`. */
+  readonly statusLine: string;
+  readonly accept?: string;
+  /** The text of the first frame the server sent, if any. */
+  readonly reply?: string;
+}
+
+/**
+ * A minimal RFC 6455 client over TLS (Node 20 has no WebSocket client): the upgrade handshake, one masked text
+ * frame, and the server's first frame back.
+ */
+export function webSocketEcho(port: number, path: string, text: string, key = 'dGhlIHNhbXBsZSBub25jZQ=='): Promise<WebSocketExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error('WebSocket exchange timed out')); }, 10_000);
+    let buffer = Buffer.alloc(0);
+    let head: { statusLine: string; accept?: string } | undefined;
+    const finish = (result: WebSocketExchange) => { clearTimeout(timer); socket.destroy(); resolve(result); };
+    socket.once('secureConnect', () => {
+      socket.write([`GET ${path} HTTP/1.1`, 'Host: localhost', 'Upgrade: websocket', 'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!head) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const lines = buffer.subarray(0, end).toString('latin1').split('\r\n');
+        head = { statusLine: lines[0], accept: lines.find((l) => /^sec-websocket-accept:/i.test(l))?.split(':')[1].trim() };
+        buffer = buffer.subarray(end + 4);
+        if (!/^HTTP\/1\.1 101 /.test(head.statusLine)) { finish(head); return; }
+        const payload = Buffer.from(text, 'utf-8');
+        const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+        const frame = Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4])]);
+        socket.write(frame);
+      }
+      // An unmasked server frame with a payload under 126 bytes: FIN+opcode, length, payload.
+      if (buffer.length >= 2 && buffer.length >= 2 + (buffer[1] & 0x7f)) {
+        finish({ ...head, reply: buffer.subarray(2, 2 + (buffer[1] & 0x7f)).toString('utf-8') });
+      }
+    });
+    socket.once('error', (error) => { clearTimeout(timer); reject(error); });
+  });
+}
