@@ -1,0 +1,133 @@
+import { posix } from 'path';
+import { HealthCheck, IAppServer, KeelsonConfigError, ResourceLimits } from '@keelson/core';
+import { AppImageContext, appImageServiceProps } from './app-image';
+import { ComposeService, IComposeFiles, ServiceEnvironmentProps } from './compose-service';
+import { ComposeText } from './compose-value';
+
+/** The worker count an app server runs with given limits: what the connection budget needs to know. */
+export interface IWorkerCount {
+  /** The number of worker processes the server runs in a container with `limits`. */
+  workersFor(limits: ResourceLimits): number;
+}
+
+/** How the app runs in development. */
+export type DevelopmentServer = 'uvicorn' | 'app-server';
+
+/** Options of the app service. */
+export interface AppServiceOptions {
+  /**
+   * Limits of one app container.
+   * @default - 1 CPU, 512 MiB, 256 processes
+   */
+  readonly limits?: ResourceLimits;
+  /**
+   * Containers compose.prod.yaml starts (`deploy.replicas`); the connection budget counts them. `--scale app=N`
+   * starts more: nothing pins a container name or a host port.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Worker processes per container, for the connection budget. Without an app server it is also what runs: compose
+   * passes it as WEB_CONCURRENCY, which gunicorn takes as its worker count.
+   * @default - the app server's `workersFor(limits)` when it has one, else 1 (gunicorn's default)
+   */
+  readonly workers?: number;
+  /**
+   * The loopback port compose.yaml publishes the app on.
+   * @default - the endpoint's port
+   */
+  readonly developmentPort?: number;
+  /**
+   * The server in development, reloading on every code change: `uvicorn` (`uvicorn --reload`, one process, works
+   * whatever the app server's config says), or `app-server` (the app server's own command plus `--reload`).
+   * @default 'uvicorn'
+   */
+  readonly developmentServer?: DevelopmentServer;
+  /**
+   * Project paths mounted read-only into the image's working directory in development, so that the server
+   * reloads on a change without a rebuild.
+   * @default ['app']
+   */
+  readonly codePaths?: string[];
+}
+
+/** Props of the app service, as the Compose component wires it. */
+export interface AppServiceProps extends AppServiceOptions {
+  readonly context: AppImageContext;
+  readonly appServer?: IAppServer & Partial<IWorkerCount>;
+  /** The ASGI application, `module:attribute`. */
+  readonly appModule: string;
+  readonly developmentNetworks: string[];
+  readonly productionNetworks: string[];
+}
+
+/**
+ * The FastAPI app from its image: health-checked with the image's own probe, published on loopback in development
+ * with the code mounted and the server reloading, unpublished in production where nginx reaches every replica.
+ */
+export class AppService extends ComposeService {
+  declare public readonly healthCheck: HealthCheck;
+  /** Worker processes per container. */
+  public readonly workers: number;
+  /** Containers compose.prod.yaml starts. */
+  public readonly replicas: number;
+
+  public constructor(compose: IComposeFiles, props: AppServiceProps) {
+    const { image } = props.context;
+    const limits = props.limits ?? new ResourceLimits();
+    const replicas = props.replicas ?? 1;
+    const workers = props.workers ?? props.appServer?.workersFor?.(limits) ?? 1;
+    const port = image.endpoint.port;
+    const developmentServer = props.developmentServer ?? 'uvicorn';
+    const python = [...image.pythonModuleEntrypoint];
+    let development: ServiceEnvironmentProps;
+    if (developmentServer === 'uvicorn') {
+      development = {
+        entrypoint: [...python, 'uvicorn'],
+        command: [props.appModule, '--host', '0.0.0.0', '--port', String(port), '--reload',
+          ...props.context.codePaths.flatMap((p) => ['--reload-dir', posix.join(image.workdir, p)])],
+      };
+    } else {
+      if (!props.appServer) {
+        throw new KeelsonConfigError('app.developmentServer', "is 'app-server', but no app server was given",
+          "pass appServer to Compose, or use 'uvicorn'").atConstruct(compose);
+      }
+      development = { entrypoint: [...python, props.appServer.module], command: [...props.appServer.command(props.appModule), '--reload'] };
+    }
+    development = {
+      ...development,
+      ports: [{ target: port, published: props.developmentPort ?? port, hostIp: '127.0.0.1' }],
+    };
+    const production: ServiceEnvironmentProps = props.appServer
+      ? { entrypoint: [...python, props.appServer.module], command: props.appServer.command(props.appModule), ports: [], replicas }
+      : { ports: [], replicas };
+    const environment: Record<string, ComposeText> = props.appServer || props.workers === undefined ? {} : { WEB_CONCURRENCY: String(workers) };
+    const base = appImageServiceProps(props.context, {
+      developmentNetworks: props.developmentNetworks,
+      productionNetworks: props.productionNetworks,
+      limits,
+      development,
+      production,
+    });
+    super(compose, 'app', {
+      ...base,
+      description: `The app: ${props.appModule}, health-checked with the image's own probe of ${image.endpoint.healthPath}.`,
+      environment: { ...base.environment, ...environment },
+      healthCheck: image.healthCheck,
+      // The app server's graceful timeout for in-flight requests, plus time to exit.
+      stopGracePeriodSeconds: (props.appServer?.gracefulTimeoutSeconds ?? 30) + 5,
+    });
+    this.workers = workers;
+    this.replicas = replicas;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new KeelsonConfigError('app.workers', `must be a whole number from 1, got ${workers}`, 'give the worker count, e.g. 2')
+        .atConstruct(compose);
+    }
+    if (props.appServer && props.appServer.endpoint.port !== port) {
+      throw new KeelsonConfigError('appServer', `binds port ${props.appServer.endpoint.port}, but the image serves and probes ${port}`,
+        'give the Dockerfile and the app server the same ServiceEndpoint').atConstruct(compose);
+    }
+    this.comment('stop_grace_period', `The app server's graceful timeout (${props.appServer?.gracefulTimeoutSeconds ?? 30} s${props.appServer ? '' : ', gunicorn\'s default'}) `
+      + 'for in-flight requests, plus 5 s to exit, before SIGKILL.');
+  }
+}
