@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { handshake, request, webSocketEcho } from './http-client';
 import {
-  NGINX, OPENSSL, SETPRIV, Started, UNPRIVILEGED, UNSHARE, describeWithPrograms, findProgram, freePort,
+  NGINX, OPENSSL, ROOT, SETPRIV, Started, UNPRIVILEGED, UNSHARE, describeWithPrograms, findProgram, freePort,
   installedNginxVersion, nginxPrefix, waitFor,
 } from './support';
 import { generatePair, startGunicorn } from './app-server';
@@ -23,7 +23,7 @@ const WORKSPACE = resolve(__dirname, '..', '..', '..');
 const APP_DIR = join(WORKSPACE, 'examples', 'fastapi-service');
 const GUNICORN = findProgram('gunicorn', ['/usr/bin/gunicorn']);
 
-const describeE2e = describeWithPrograms({ nginx: NGINX, openssl: OPENSSL, unshare: UNSHARE, setpriv: SETPRIV, gunicorn: GUNICORN });
+const describeE2e = describeWithPrograms({ nginx: NGINX, openssl: OPENSSL, unshare: UNSHARE, setpriv: SETPRIV, 'root (for unshare --mount)': ROOT, gunicorn: GUNICORN });
 
 /** The established connections whose remote end is `port` on loopback: nginx's side of its upstream connections. */
 function connectionsTo(port: number): Set<number> {

@@ -76,6 +76,9 @@ export const OPENSSL = findProgram('openssl', ['/usr/bin/openssl']);
 export const UNSHARE = findProgram('unshare', ['/usr/bin/unshare']);
 export const SETPRIV = findProgram('setpriv', ['/usr/bin/setpriv']);
 
+/** Present when this process is root: the container-posture tests mount in a private namespace (`unshare --mount`). */
+export const ROOT = process.getuid?.() === 0 ? 'uid 0' : undefined;
+
 /** The version the installed nginx prints, e.g. `1.22.1`. */
 export function installedNginxVersion(): string {
   const out = spawnSync(NGINX!, ['-v'], { encoding: 'utf-8' });
@@ -84,8 +87,10 @@ export function installedNginxVersion(): string {
   return match[1];
 }
 
-/** The uid and gid tests run nginx as: nobody, so nothing in the file may need root. */
+/** nobody: the user the tests run nginx as, so nothing in the file may need root. */
 export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+/** Spawn options that drop to nobody when the tests run as root (otherwise they already run unprivileged). */
+export const AS_UNPRIVILEGED: { uid?: number; gid?: number } = process.getuid?.() === 0 ? UNPRIVILEGED : {};
 
 /**
  * A throw-away nginx prefix, readable by the unprivileged user: `tmp/` (writable by it), `tls/` with a
@@ -98,7 +103,7 @@ export function nginxPrefix(): { dir: string; tmpDir: string; certificate: strin
   const tls = join(dir, 'tls');
   const staticDir = join(dir, 'static');
   for (const d of [tmpDir, tls, staticDir]) mkdirSync(d, { mode: 0o755 });
-  chownSync(tmpDir, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
+  if (AS_UNPRIVILEGED.uid !== undefined) chownSync(tmpDir, UNPRIVILEGED.uid, UNPRIVILEGED.gid);
   const certificate = join(tls, 'fullchain.pem');
   const certificateKey = join(tls, 'privkey.pem');
   execFileSync(OPENSSL!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
@@ -130,7 +135,7 @@ export function runToFile(command: string, args: string[], options: { uid?: numb
 export function nginxTest(prefix: string, text: string, name = 'nginx.conf'): { status: number | null; output: string } {
   const conf = join(prefix, name);
   writeFileSync(conf, text, { mode: 0o644 });
-  return runToFile(NGINX!, ['-t', '-p', `${prefix}/`, '-c', conf, '-e', 'stderr'], UNPRIVILEGED);
+  return runToFile(NGINX!, ['-t', '-p', `${prefix}/`, '-c', conf, '-e', 'stderr'], AS_UNPRIVILEGED);
 }
 
 /** A free TCP port on loopback. */
