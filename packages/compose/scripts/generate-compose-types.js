@@ -5,10 +5,12 @@
  *
  *   node scripts/generate-compose-types.js            # rewrite the file
  *   node scripts/generate-compose-types.js --check    # exit 1 if the committed file differs from a fresh generation
+ *   node scripts/generate-compose-types.js --stdout   # print the generation, write nothing
  *
  * The schema is the workspace's pinned copy (../shared/schemas/compose-spec.json from the repository root);
- * COMPOSE_SPEC_SCHEMA points elsewhere. test/compose-spec-types.test.ts runs the same generation and fails on any
- * difference, so the types never drift from the schema.
+ * COMPOSE_SPEC_SCHEMA points elsewhere. test/compose-spec-types.test.ts runs this script (in its own node process:
+ * prettier, which the generator formats with, loads itself with a dynamic import that jest's module sandbox refuses)
+ * and fails on any difference, so the types never drift from the schema.
  */
 'use strict';
 const { createHash } = require('crypto');
@@ -62,6 +64,10 @@ module.exports = { generateComposeTypes, narrowExtensionSignatures, OUTPUT, SCHE
 
 if (require.main === module) {
   generateComposeTypes().then((generated) => {
+    if (process.argv.includes('--stdout')) {
+      process.stdout.write(generated);
+      return;
+    }
     if (process.argv.includes('--check')) {
       const committed = readFileSync(OUTPUT, 'utf-8');
       if (committed !== generated) {
