@@ -61,9 +61,10 @@ export function findUpstream(main: NginxBlock, name: string): NginxBlock | undef
   return main.blocks('http')[0]?.blocks('upstream', [name])[0];
 }
 
-/** Seconds an idle upstream connection is kept, as written in the upstream block. */
+/** Seconds an idle upstream connection is kept, as written in the upstream block (0 without `keepalive`). */
 export function upstreamIdleSeconds(upstream: NginxBlock | undefined): number {
-  const value = upstream?.directive('keepalive_timeout')?.args[0];
+  if (!upstream || upstream.directives('keepalive').length === 0) return 0;
+  const value = upstream.directive('keepalive_timeout')?.args[0];
   return value === undefined ? NGINX_DEFAULT_UPSTREAM_IDLE : parseNginxTime(value) ?? NaN;
 }
 
@@ -99,12 +100,12 @@ export function checkNginxModel(main: NginxBlock, context: NginxCheckContext): s
     problems.push(`the upstream '${context.upstreamName}' is gone from the http block. Fix: keep it; proxy_pass refers to it`);
   } else {
     const idle = upstreamIdleSeconds(upstream);
-    if (!(idle < app.keepAliveSeconds)) {
+    if (idle !== 0 && !(idle < app.keepAliveSeconds)) {
       problems.push(`the upstream keeps idle connections ${Number.isNaN(idle) ? 'for an unreadable time' : `${idle} s`}, not less than the app server's `
         + `keep-alive of ${app.keepAliveSeconds} s: nginx would reuse connections the app is closing (502 on a POST it cannot retry). `
         + 'Fix: set upstreamIdleTimeoutSeconds below the app server\'s keep-alive');
     }
-    if (upstream.directives('keepalive').length === 0) {
+    if (upstream.directives('keepalive').length === 0 && app.keepAliveSeconds > 0) {
       problems.push(`the upstream '${context.upstreamName}' has no keepalive: every request opens a new connection to the app. `
         + 'Fix: keep the keepalive directive (upstreamKeepaliveConnections)');
     }

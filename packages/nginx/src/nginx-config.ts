@@ -185,6 +185,7 @@ export class NginxConfig extends Component implements IReverseProxy {
 
   private resolveIdleTimeout(given: number | undefined): number {
     const appKeepAlive = this.upstream.keepAliveSeconds;
+    if (appKeepAlive === 0 && given === undefined) return 0; // the app closes every connection: nothing to keep
     if (given !== undefined) {
       checkSeconds('upstreamIdleTimeoutSeconds', given);
       if (given >= appKeepAlive) {
@@ -404,7 +405,9 @@ export class NginxConfig extends Component implements IReverseProxy {
     const u = this.upstreamBlock;
     u.add('server', [`${this.upstreamHost}:${this.upstream.endpoint.port}`, `max_fails=${this.maxFails}`, `fail_timeout=${this.failTimeoutSeconds}s`],
       'The app server. A name that resolves to several replicas gives several servers; max_fails and fail_timeout then\n'
-      + 'take a failing one out of rotation for a while.');
+      + 'take a failing one out of rotation for a while.'
+      + (idleSeconds === 0 ? '\nNo keepalive: the app server closes every connection after its response (keep-alive 0).' : ''));
+    if (idleSeconds === 0) return;
     u.add('keepalive', String(this.upstreamKeepaliveConnections),
       'Idle connections each worker keeps open to the app, reused instead of a new TCP connection per request.');
     u.add('keepalive_timeout', `${idleSeconds}s`,

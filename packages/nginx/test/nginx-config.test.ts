@@ -272,6 +272,14 @@ describe('NginxConfig options', () => {
     expect(nginx.upstreamIdleTimeoutSeconds).toBe(idle);
   });
 
+  test('an app server that keeps no connection alive (gunicorn\'s sync worker) gets no upstream keep-alive', () => {
+    const { nginx, text } = synthNginx(baseProps({ upstream: appServer({ keepAliveSeconds: 0 }) }));
+    expect(nginx.upstreamIdleTimeoutSeconds).toBe(0);
+    expect(nginx.upstreamBlock.directives('keepalive')).toEqual([]);
+    expect(text).not.toMatch(/^\s+keepalive(_timeout)? /m);
+    expect(text).toContain('No keepalive: the app server closes every connection after its response (keep-alive 0).');
+  });
+
   test('an app timeout above 55 s gives a read timeout 5 s longer', () => {
     const { nginx, text } = synthNginx(baseProps({ upstream: appServer({ timeoutSeconds: 90 }) }));
     expect(nginx.upstreamReadTimeoutSeconds).toBe(95);

@@ -34,6 +34,7 @@ describeNginx('nginx -t on every generated variant', () => {
     ['TLS without the HTTP redirect and without HSTS', base({ tls: { ...tls, redirectHttp: false, hsts: false } })],
     ['TLS with OCSP stapling', base({ tls: { ...tls, ocspStapling: { trustedCertificate: prefix.certificate, resolvers: ['127.0.0.1'] } } })],
     ['plain HTTP behind a TLS load balancer', base({ tls: false })],
+    ['an app server without keep-alive (gunicorn\'s sync worker): no upstream keepalive', base({ upstream: appServer({ keepAliveSeconds: 0 }) })],
     ['static files, a stricter login route, a WebSocket route and an upload route', base({
       staticFiles: { directory: prefix.staticDir },
       rateLimitZones: [{ name: 'perclient', rate: '10r/s' }, { name: 'login', rate: '5r/m', sizeMiB: 1 }],
