@@ -78,9 +78,11 @@ export const FULL_STACK_FILES = { 'nginx/nginx.conf': 'events {}\nhttp {}\n', 'a
  * A project with a Compose component, synthesized into its temp dir (kept, for the programs that read the files
  * there): the component, both files' text and parsed documents.
  */
-export function synthCompose(props: Partial<ComposeProps> = {}, files: Record<string, string> = {}) {
+export function synthCompose(props: Partial<ComposeProps> = {}, files: Record<string, string> = {}, extend?: (compose: Compose) => void) {
   const project = serviceProject('svc', files);
   const compose = new Compose(project, { image: containerImage(), ...props });
+  // What a .projenrc.ts adds or changes after the component is built (a service of its own, an escape hatch).
+  extend?.(compose);
   process.env.PROJEN_DISABLE_POST = 'true';
   project.synth();
   const dev = readFileSync(join(project.outdir, 'compose.yaml'), 'utf-8');
