@@ -40,7 +40,7 @@ export interface GunicornSetting {
 
 /** The run-time worker sizing the file computes when gunicorn loads it. */
 export interface WorkerSizing {
-  /** `per-cpu` (event-loop and threaded workers) or `2n+1` (sync workers). */
+  /** `per-cpu` (event-loop and threaded workers: one per CPU, at least 2) or `2n+1` (sync workers). */
   readonly formula: 'per-cpu' | '2n+1';
   /** A fixed count instead of the formula (WEB_CONCURRENCY still overrides it); null to compute it. */
   readonly fixedWorkers: number | null;

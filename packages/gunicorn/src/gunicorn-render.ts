@@ -40,7 +40,8 @@ export function renderGunicornConfig(model: GunicornConfigModel, context: Gunico
       '#               this cgroup up), never more than the CPUs this process may run on (affinity), else the CPU count',
       s.formula === '2n+1'
         ? '#   by CPU    = 2 x CPUs + 1, rounded up (a sync worker waits on every I/O)'
-        : '#   by CPU    = one per CPU, rounded up (one event loop or thread pool keeps one CPU busy)',
+        : '#   by CPU    = one per CPU, rounded up, at least 2 (an event loop keeps one CPU busy; a second worker\n'
+          + '#               serves while one is replaced, restarted or blocked)',
       `#   by memory = ${perWorker}`,
       `#               memory limit = ${memorySource}`,
       '#   workers   = min(by CPU, by memory), at least 1; WEB_CONCURRENCY overrides it. Logged once at start.',

@@ -20,7 +20,8 @@ export interface WorkerClass {
   /** Whether it serves ASGI apps (FastAPI); gunicorn's own classes serve WSGI apps only. */
   readonly asgi: boolean;
   /**
-   * `per-cpu`: an event-loop (or threaded) worker keeps one CPU busy by itself, so one worker per CPU.
+   * `per-cpu`: an event-loop (or threaded) worker keeps one CPU busy by itself, so one worker per CPU, and at
+   *   least 2, so that one worker being replaced, restarted or blocked never leaves none serving.
    * `2n+1`: a sync worker blocks on every I/O wait, so gunicorn's classic 2 x CPUs + 1.
    */
   readonly formula: WorkerFormula;

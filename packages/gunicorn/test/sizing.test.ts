@@ -74,19 +74,22 @@ const V1_PROC = '4:memory:/\n3:cpu,cpuacct:/\n0::/';
 const MiB = 1024 * 1024;
 
 realDescribe('cgroup v2 fixtures', () => {
-  test('the CPU quota of cpu.max decides: 1.5 CPUs make 2 async workers, 0.5 make 1, no quota takes the 8 CPUs of affinity', () => {
-    const [oneAndHalf, half, none, wide] = sizeAll(ROOMY, [
+  test('the CPU quota of cpu.max decides: 3.5 CPUs make 4 async workers, 1.5 make 2, 0.5 still 2 (at least 2), no quota takes the 8 CPUs of affinity', () => {
+    const [threeAndHalf, oneAndHalf, half, none, wide] = sizeAll(ROOMY, [
+      { files: V2('350000 100000'), affinity: 8 },
       { files: V2('150000 100000'), affinity: 8 },
       { files: V2('50000 100000'), affinity: 8 },
       { files: V2('max 100000'), affinity: 8 },
-      { files: V2('400000 100000'), affinity: 2 },
+      { files: V2('400000 100000'), affinity: 3 },
     ]);
+    expect([threeAndHalf.cpus, threeAndHalf.by_cpu, threeAndHalf.workers]).toEqual([3.5, 4, 4]);
     expect([oneAndHalf.cpus, oneAndHalf.by_cpu, oneAndHalf.workers]).toEqual([1.5, 2, 2]);
+    expect(oneAndHalf.reason).toMatch(/^2 by CPU \(one per CPU, at least 2; CPUs 1\.5 = cgroup v2 cpu\.max/);
     expect(oneAndHalf.cpu_source).toMatch(/^cgroup v2 cpu\.max '150000 100000' in \/.*keelson-cgroup-\w+$/);
-    expect([half.cpus, half.workers]).toEqual([0.5, 1]);
+    expect([half.cpus, half.workers]).toEqual([0.5, 2]);
     expect([none.cpus, none.workers, none.cpu_source]).toEqual([8, 8, 'CPU affinity, no cgroup CPU quota']);
-    // A quota of 4 CPUs on a process pinned to 2: affinity is tighter.
-    expect([wide.cpus, wide.workers]).toEqual([2, 2]);
+    // A quota of 4 CPUs on a process pinned to 3: affinity is tighter.
+    expect([wide.cpus, wide.workers]).toEqual([3, 3]);
     expect(wide.cpu_source).toMatch(/^CPU affinity, tighter than the cgroup v2 cpu\.max '400000 100000'/);
   });
 
@@ -98,22 +101,22 @@ realDescribe('cgroup v2 fixtures', () => {
       { files: V2('max 100000'), affinity: 8 },
     ]);
     expect(results.map((r) => r.workers)).toEqual([4, 3, 2, 17]);
-    expect(results[0].reason).toMatch(/^4 by CPU \(2 x CPUs \+ 1 of 1\.5 CPUs: cgroup v2 cpu\.max/);
+    expect(results[0].reason).toMatch(/^4 by CPU \(2 x CPUs \+ 1; CPUs 1\.5 = cgroup v2 cpu\.max/);
   });
 
   test('the tightest quota from this cgroup up to the root applies (a pod limit above the container\'s cgroup)', () => {
     const nested = sizeOne(ROOMY, {
-      files: { ...V2('max 100000'), 'kubepods/pod1/cpu.max': '200000 100000', 'kubepods/pod1/ctr/cpu.max': 'max 100000' },
+      files: { ...V2('max 100000'), 'kubepods/pod1/cpu.max': '300000 100000', 'kubepods/pod1/ctr/cpu.max': 'max 100000' },
       procCgroup: '0::/kubepods/pod1/ctr',
       affinity: 16,
     });
-    expect([nested.cpus, nested.workers]).toEqual([2, 2]);
-    expect(nested.cpu_source).toMatch(/cpu\.max '200000 100000' in .*\/kubepods\/pod1$/);
+    expect([nested.cpus, nested.workers]).toEqual([3, 3]);
+    expect(nested.cpu_source).toMatch(/cpu\.max '300000 100000' in .*\/kubepods\/pod1$/);
   });
 
   test('a cgroup path not visible under the mount (a cgroup namespace) reads the mount itself', () => {
-    const namespaced = sizeOne(ROOMY, { files: V2('100000 100000'), procCgroup: '0::/system.slice/docker-abc.scope', affinity: 8 });
-    expect([namespaced.cpus, namespaced.workers]).toEqual([1, 1]);
+    const namespaced = sizeOne(ROOMY, { files: V2('300000 100000'), procCgroup: '0::/system.slice/docker-abc.scope', affinity: 8 });
+    expect([namespaced.cpus, namespaced.workers]).toEqual([3, 3]);
   });
 
   test('memory.max caps the count: 512 MiB holds (512 - 64) / 128 = 3 workers of 8 CPUs', () => {
@@ -153,7 +156,7 @@ realDescribe('cgroup v1 fixtures', () => {
     expect([oneAndHalf.cpus, oneAndHalf.workers]).toEqual([1.5, 2]);
     expect(oneAndHalf.cpu_source).toMatch(/^cgroup v1 cpu\.cfs_quota_us\/cpu\.cfs_period_us 150000\/100000 in .*\/cpu$/);
     expect([unlimited.cpus, unlimited.workers]).toEqual([8, 8]);
-    expect([shortPeriod.cpus, shortPeriod.workers]).toEqual([0.5, 1]);
+    expect([shortPeriod.cpus, shortPeriod.workers]).toEqual([0.5, 2]);
   });
 
   test('the combined "cpu,cpuacct" mount and a nested cgroup path are followed', () => {
@@ -252,9 +255,8 @@ realDescribe('real gunicorn reads the computed count', () => {
     const run = (env: Record<string, string>) => spawnSync(GUNICORN, ['--print-config', '--config', path, 'app.main:app'], {
       cwd: EXAMPLE_DIR, encoding: 'utf-8', timeout: 60_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', KEELSON_CGROUP_ROOT: root, ...env },
     });
-    // This machine may have fewer than 2 CPUs: the expectation follows its affinity, as the file does.
-    const cpus = Number(python(['-c', 'import os; print(len(os.sched_getaffinity(0)))']).stdout.trim());
-    expect(run({}).stdout).toMatch(new RegExp(`^workers += ${Math.min(2, cpus)}$`, 'm'));
+    // 1.5 CPUs (or fewer, on a smaller machine) make 2 async workers.
+    expect(run({}).stdout).toMatch(/^workers += 2$/m);
     expect(run({ WEB_CONCURRENCY: '6' }).stdout).toMatch(/^workers += 6$/m);
   });
 });
@@ -320,7 +322,7 @@ realDescribe('inside a real cgroup', () => {
 
     const server = start('sh', ['-c', `${enter([cpu])} && exec ${GUNICORN} --config ${path} --bind 127.0.0.1:0 wsgi_app:app`], { cwd: FIXTURES_DIR });
     await waitForOutput(server, (out) => (out.match(/Booting worker/g) ?? []).length >= 2, 20_000);
-    expect(server.output()).toMatch(new RegExp(`Keelson: 2 workers: 2 by CPU \\(2 x CPUs \\+ 1 of 0\\.5 CPUs: cgroup v[12] .* in ${cpu}\\)`));
+    expect(server.output()).toMatch(new RegExp(`Keelson: 2 workers: 2 by CPU \\(2 x CPUs \\+ 1; CPUs 0\\.5 = cgroup v[12] .* in ${cpu}\\)`));
     await sleep(1000);
     expect(childrenOf(server.child.pid!)).toHaveLength(2);
   });
@@ -333,7 +335,7 @@ realDescribe('inside a real cgroup', () => {
     expect(sizing.memory_source).toContain(memory);
   });
 
-  test('a process pinned to one CPU (taskset) gets one async worker', () => {
+  test('a process pinned to one CPU (taskset) gets the 2-worker floor of async workers, from CPU affinity', () => {
     if (spawnSync('taskset', ['--version']).status !== 0) {
       // eslint-disable-next-line no-console
       console.warn('Skipping the CPU-affinity case: taskset (util-linux) is not installed');
@@ -341,7 +343,7 @@ realDescribe('inside a real cgroup', () => {
     }
     const { path } = synthConfig(ROOMY);
     const sizing = JSON.parse(python([DRIVER, path, 'loaded'], { prefix: ['taskset', '-c', '0'] }).stdout) as Sizing;
-    expect([sizing.cpus, sizing.workers]).toEqual([1, 1]);
+    expect([sizing.cpus, sizing.workers]).toEqual([1, 2]);
     expect(sizing.cpu_source).toMatch(/^CPU affinity/);
   });
 });

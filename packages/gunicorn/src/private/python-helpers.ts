@@ -189,9 +189,11 @@ def _size(environ, cgroup_root, proc_cgroup):
     if _FORMULA == "2n+1":
         by_cpu, rule = int(_math.ceil(2 * cpus)) + 1, "2 x CPUs + 1"
     else:
-        by_cpu, rule = max(1, int(_math.ceil(cpus))), "one per CPU"
+        # At least 2: a worker being replaced (max_requests), restarted or stuck in a blocking call never
+        # leaves the container with nothing serving while the other one boots.
+        by_cpu, rule = max(2, int(_math.ceil(cpus))), "one per CPU, at least 2"
     sizing.update(cpus=cpus, cpu_source=cpu_source, by_cpu=by_cpu)
-    reason = "%d by CPU (%s of %g CPUs: %s)" % (by_cpu, rule, cpus, cpu_source)
+    reason = "%d by CPU (%s; CPUs %g = %s)" % (by_cpu, rule, cpus, cpu_source)
     memory = _memory_limit(cgroup_root, proc_cgroup)
     if memory is None and _DECLARED_MEMORY_MIB is not None:
         memory = (_DECLARED_MEMORY_MIB, "declared in .projenrc.ts, no cgroup memory limit")
