@@ -1,0 +1,137 @@
+import { createHash } from 'crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'fs';
+import { join } from 'path';
+import { log } from './log';
+import { PATHS } from './paths';
+import { bash, run, shellQuote } from './run';
+
+/** One Debian package of a closure, as apt resolved it. */
+export interface DebianPackage {
+  readonly name: string;
+  readonly version: string;
+  /** The .deb file name, as apt names it (epoch colon escaped as %3a). */
+  readonly filename: string;
+  readonly size: number;
+  /** `MD5Sum:...` or `SHA256:...`, from apt. */
+  readonly hash: string;
+}
+
+const APT_QUIET = ['-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root'];
+
+/**
+ * The dependency closure of `roots` (no recommends), as apt resolves it for an empty system, in apt's unpack
+ * order. Essential packages are in it only if asked for or depended on. Nothing is installed on this machine.
+ */
+export async function resolveClosure(roots: readonly string[]): Promise<DebianPackage[]> {
+  const emptyCache = join(PATHS.rootfs, 'apt-empty-cache');
+  mkdirSync(join(emptyCache, 'partial'), { recursive: true });
+  const args = ['install', '--print-uris', '-qq', '-y', '--no-install-recommends',
+    '-o', 'Dir::State::status=/dev/null', '-o', `Dir::Cache::archives=${emptyCache}`, ...APT_QUIET, ...roots];
+  let result = await run('apt-get', args, { timeoutMs: 120_000, allowFailure: true });
+  if (result.code !== 0 && /Unable to locate package|has no installation candidate/.test(result.stderr)) {
+    // A fresh machine whose package lists were never fetched: fetch them once, then resolve again.
+    log(`apt cannot resolve ${roots.join(' ')} (${result.stderr.trim().split('\n')[0]}): running apt-get update`);
+    await run('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], { timeoutMs: 600_000 });
+    result = await run('apt-get', args, { timeoutMs: 120_000, allowFailure: true });
+  }
+  if (result.code !== 0) throw new Error(`apt cannot resolve ${roots.join(' ')}:\n${result.stderr}`);
+  const packages = result.stdout.split('\n').filter((line) => line.startsWith("'")).map((line) => {
+    const [, filename, size, hash] = line.split(' ');
+    const [name, escapedVersion] = filename.split('_');
+    return { name, version: decodeURIComponent(escapedVersion), filename, size: Number(size), hash: hash ?? '' };
+  });
+  if (packages.length === 0) throw new Error(`apt resolved no packages for ${roots.join(' ')}:\n${result.stdout}`);
+  return packages;
+}
+
+/**
+ * Puts every package's .deb into the harness's package cache: from apt's own cache when it has it, else with one
+ * `apt-get download` of the exact versions (from the mirror apt already uses). Each file is checked against
+ * apt's hash.
+ */
+export async function fetchDebs(packages: readonly DebianPackage[]): Promise<{ downloaded: number; cached: number }> {
+  mkdirSync(PATHS.debs, { recursive: true });
+  const missing: DebianPackage[] = [];
+  let cached = 0;
+  for (const pkg of packages) {
+    const target = join(PATHS.debs, pkg.filename);
+    if (existsSync(target) && hashMatches(target, pkg.hash)) {
+      cached++;
+      continue;
+    }
+    const fromApt = join('/var/cache/apt/archives', pkg.filename);
+    if (existsSync(fromApt) && hashMatches(fromApt, pkg.hash)) {
+      copyFileSync(fromApt, `${target}.part`);
+      renameSync(`${target}.part`, target);
+      cached++;
+      continue;
+    }
+    missing.push(pkg);
+  }
+  if (missing.length > 0) {
+    await run('apt-get', ['download', '-q', ...APT_QUIET, ...missing.map((p) => `${p.name}=${p.version}`)],
+      { cwd: PATHS.debs, timeoutMs: 600_000 });
+    for (const pkg of missing) {
+      const file = join(PATHS.debs, pkg.filename);
+      if (!existsSync(file)) throw new Error(`apt-get download did not produce ${pkg.filename}`);
+      if (!hashMatches(file, pkg.hash)) {
+        rmSync(file, { force: true });
+        throw new Error(`${pkg.filename} does not match apt's ${pkg.hash}`);
+      }
+    }
+  }
+  return { downloaded: missing.length, cached };
+}
+
+function hashMatches(file: string, expected: string): boolean {
+  const [algorithm, digest] = expected.split(':');
+  const node = { MD5Sum: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' }[algorithm];
+  if (!node || !digest) return true; // apt gave no hash for it: nothing to compare
+  return createHash(node).update(readFileSync(file)).digest('hex') === digest.toLowerCase();
+}
+
+/** Options of a root filesystem unpacked from .debs. */
+export interface UnpackOptions {
+  /**
+   * Also write dpkg's database (`/var/lib/dpkg/status`, `info/*.list`) so that `dpkg -i` in a later build step
+   * sees the packages as installed. Only for images that carry dpkg.
+   * @default false
+   */
+  readonly dpkgDatabase?: boolean;
+}
+
+/**
+ * Unpacks packages into an empty directory the way debootstrap's first stage does, without running any
+ * maintainer script: a merged /usr (bin, sbin, lib, lib64 are symlinks into usr/), each package's data
+ * extracted with `tar --keep-directory-symlink` so the symlinks stay.
+ */
+export async function unpack(root: string, packages: readonly DebianPackage[], options: UnpackOptions = {}): Promise<void> {
+  rmSync(root, { recursive: true, force: true });
+  for (const dir of ['bin', 'sbin', 'lib', 'lib64']) {
+    mkdirSync(join(root, 'usr', dir), { recursive: true });
+    symlinkSync(`usr/${dir}`, join(root, dir));
+  }
+  const debs = packages.map((p) => shellQuote(join(PATHS.debs, p.filename))).join(' ');
+  const database = options.dpkgDatabase ?? false;
+  await bash(`
+root=${shellQuote(root)}
+info="$root/var/lib/dpkg/info"
+${database ? 'mkdir -p "$info"; : > "$root/var/lib/dpkg/status.new"' : ''}
+for deb in ${debs}; do
+  ${database ? `
+  control=$(dpkg-deb -f "$deb")
+  name=$(dpkg-deb -f "$deb" Package)
+  if dpkg-deb -f "$deb" Multi-Arch | grep -qx same; then name="$name:$(dpkg-deb -f "$deb" Architecture)"; fi
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -v -C "$root" --keep-directory-symlink \\
+    | sed -e 's|^\\./|/|' -e 's|/$||' -e 's|^$|/.|' > "$info/$name.list"
+  { printf 'Package: %s\\nStatus: install ok installed\\n' "$(dpkg-deb -f "$deb" Package)"; printf '%s\\n' "$control" | grep -v '^Package:'; echo; } >> "$root/var/lib/dpkg/status.new"`
+    : `dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$root" --keep-directory-symlink`}
+done
+${database ? 'mv "$root/var/lib/dpkg/status.new" "$root/var/lib/dpkg/status"' : ''}
+`, { timeoutMs: 300_000 });
+}
+
+/** Imports a root filesystem as an image: `tar -c | docker import` with the given Dockerfile instructions. */
+export function importCommand(root: string, reference: string, changes: readonly string[], dockerCli: string): string {
+  return `tar --numeric-owner -C ${shellQuote(root)} -c . | ${shellQuote(dockerCli)} import ${changes.map((c) => `--change ${shellQuote(c)}`).join(' ')} - ${shellQuote(reference)}`;
+}
