@@ -239,7 +239,7 @@ export interface ServiceBuild {
   readonly context: string;
   /**
    * The Dockerfile, relative to the context.
-   * @default 'Dockerfile'
+   * @default - compose's default, `Dockerfile` in the context
    */
   readonly dockerfile?: string;
   /**

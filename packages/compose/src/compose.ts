@@ -9,7 +9,7 @@ import { CeleryWorker } from './celery-worker';
 import { COMPOSE_ENVIRONMENTS, ComposeEnvironment, ComposeFile, PerEnvironment } from './compose-file';
 import { ComposeProps } from './compose-props';
 import { renderComposeFile } from './compose-render';
-import { IComposeFiles } from './compose-service';
+import { IComposeFiles, ServiceSecret } from './compose-service';
 import { checkComposeFile } from './compose-validate';
 import { ComposeText, ComposeValue } from './compose-value';
 import { MailpitService } from './mailpit-service';
@@ -101,9 +101,7 @@ export class Compose extends Component implements IComposeFiles {
       image: this.image,
       imageName: this.imageName,
       environment: this.appEnvironment(props, postgresPassword, redisPassword, broker),
-      productionSecrets: [postgresPassword.production, redisPassword.production]
-        .filter((s, i): s is Extract<PasswordSource, { kind: 'file' }> => s.kind === 'file' && (i === 0 ? !!this.postgres : !!this.redis))
-        .map((s) => s.secret),
+      productionSecrets: [this.postgres?.passwordSecret, this.redis?.passwordSecret].filter((s): s is ServiceSecret => s !== undefined),
       capabilityReasons: props.capabilityReasons,
       codePaths: props.app?.codePaths ?? ['app'],
     };

@@ -95,6 +95,18 @@ describe('Compose defaults', () => {
   });
 });
 
+describe('development defaults never leak into production', () => {
+  const { prod, prodDoc } = full();
+
+  test('no development password, reload, code mount, loopback port or mail catcher in compose.prod.yaml', () => {
+    for (const development of ['development-only', '--reload', './app:', 'mailpit', 'SMTP_HOST']) {
+      expect([development, prod.includes(development)]).toEqual([development, false]);
+    }
+    expect(prod).not.toMatch(/"127\.0\.0\.1:\d+:\d+"/);
+    expect(Object.keys(prodDoc.services)).toEqual(['postgres', 'redis', 'migrate', 'app', 'worker', 'beat', 'nginx']);
+  });
+});
+
 describe('PostgreSQL', () => {
   const { compose, devDoc, prodDoc, prod } = synthCompose({ postgres: {} });
   const pg = prodDoc.services.postgres;
