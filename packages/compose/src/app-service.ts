@@ -27,9 +27,11 @@ export interface AppServiceOptions {
    */
   readonly replicas?: number;
   /**
-   * Worker processes per container, for the connection budget. Without an app server it is also what runs: compose
-   * passes it as WEB_CONCURRENCY, which gunicorn takes as its worker count.
-   * @default - the app server's `workersFor(limits)` when it has one, else 1 (gunicorn's default)
+   * Worker processes per container. The connection budget counts them, and compose pins them with WEB_CONCURRENCY
+   * (gunicorn, GunicornConfig and uvicorn take it as their worker count), so the count checked is the count run.
+   * @default - the app server's `workersFor(limits)` when it has one (not pinned: the server sizes itself the same
+   * way); one per whole CPU of the limit, at least 2, pinned, for an app server that does not say; 1 (gunicorn's
+   * default, not pinned) without an app server
    */
   readonly workers?: number;
   /**
@@ -76,7 +78,10 @@ export class AppService extends ComposeService {
     const { image } = props.context;
     const limits = props.limits ?? new ResourceLimits();
     const replicas = props.replicas ?? 1;
-    const workers = props.workers ?? props.appServer?.workersFor?.(limits) ?? 1;
+    const fromServer = props.workers === undefined ? props.appServer?.workersFor?.(limits) : undefined;
+    const workers = props.workers ?? fromServer ?? (props.appServer ? Math.max(2, Math.floor(limits.cpus)) : 1);
+    // Pinned unless the app server sizes itself the way it told us, or gunicorn runs its default of 1.
+    const pinned = fromServer === undefined && (props.workers !== undefined || props.appServer !== undefined);
     const port = image.endpoint.port;
     const developmentServer = props.developmentServer ?? 'uvicorn';
     const python = [...image.pythonModuleEntrypoint];
@@ -101,7 +106,7 @@ export class AppService extends ComposeService {
     const production: ServiceEnvironmentProps = props.appServer
       ? { entrypoint: [...python, props.appServer.module], command: props.appServer.command(props.appModule), ports: [], replicas }
       : { ports: [], replicas };
-    const environment: Record<string, ComposeText> = props.appServer || props.workers === undefined ? {} : { WEB_CONCURRENCY: String(workers) };
+    const environment: Record<string, ComposeText> = pinned ? { WEB_CONCURRENCY: String(workers) } : {};
     const base = appImageServiceProps(props.context, {
       developmentNetworks: props.developmentNetworks,
       productionNetworks: props.productionNetworks,
@@ -126,6 +131,12 @@ export class AppService extends ComposeService {
     if (props.appServer && props.appServer.endpoint.port !== port) {
       throw new KeelsonConfigError('appServer', `binds port ${props.appServer.endpoint.port}, but the image serves and probes ${port}`,
         'give the Dockerfile and the app server the same ServiceEndpoint').atConstruct(compose);
+    }
+    if (pinned) {
+      this.comment('environment', props.workers !== undefined
+        ? `WEB_CONCURRENCY=${workers}: the app's worker count, pinned so that the connection budget counts what runs.`
+        : `WEB_CONCURRENCY=${workers} (one per whole CPU of ${limits.cpus}, at least 2): the app server does not say how many `
+          + 'workers it runs for these limits (no workersFor), so compose pins the count the connection budget counts.');
     }
     this.comment('stop_grace_period', `The app server's graceful timeout (${props.appServer?.gracefulTimeoutSeconds ?? 30} s${props.appServer ? '' : ', gunicorn\'s default'}) `
       + 'for in-flight requests, plus 5 s to exit, before SIGKILL.');

@@ -546,9 +546,22 @@ describe('with an app server', () => {
     expect(() => composeOf(props)).toThrow(message);
   });
 
-  test('without an app server, a worker count given is what gunicorn runs: WEB_CONCURRENCY', () => {
-    const compose = composeOf({ app: { workers: 3 } });
+  test('a worker count given is pinned with WEB_CONCURRENCY, with or without an app server', () => {
+    for (const props of [{ app: { workers: 3 } }, { app: { workers: 3 }, appServer: server }]) {
+      expect((composeOf(props).app.spec('production').environment as Record<string, string>).WEB_CONCURRENCY).toBe('3');
+    }
+  });
+
+  test('an app server\'s own count for the limits is not pinned: it sizes itself the same way', () => {
+    expect(composeOf({ appServer: server }).app.spec('production').environment).toBeUndefined();
+  });
+
+  test('an app server that does not say its count runs one worker per whole CPU, at least 2, pinned', () => {
+    const { workersFor: _ignored, ...silent } = appServer();
+    const compose = composeOf({ appServer: silent, app: { limits: new ResourceLimits({ cpus: 3, memoryMiB: 1024 }) } });
+    expect(compose.app.workers).toBe(3);
     expect((compose.app.spec('production').environment as Record<string, string>).WEB_CONCURRENCY).toBe('3');
+    expect(composeOf({ appServer: silent }).app.workers).toBe(2);
   });
 });
 
