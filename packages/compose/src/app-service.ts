@@ -1,6 +1,6 @@
 import { posix } from 'path';
 import { HealthCheck, IAppServer, KeelsonConfigError, ResourceLimits } from '@keelson/core';
-import { AppImageContext, appImageServiceProps } from './app-image';
+import { AppImageContext, appImageServiceProps } from './private/app-image';
 import { ComposeService, IComposeFiles, ServiceEnvironmentProps } from './compose-service';
 import { ComposeText } from './compose-value';
 

@@ -1,6 +1,7 @@
 import { posix } from 'path';
 import { HealthCheck, KeelsonConfigError, ResourceLimits, SecurityProfile, constructPath } from '@keelson/core';
 import { Construct, IConstruct } from 'constructs';
+import { Project } from 'projen';
 import { COMPOSE_ENVIRONMENTS, ComposeEnvironment, ComposeFile, PerEnvironment, Service, forEnvironment } from './compose-file';
 import { ComposeText, composeText } from './compose-value';
 
@@ -428,6 +429,12 @@ export class ComposeService extends Construct {
         }
       }
     };
+    for (const path of props.tmpfs ?? []) {
+      if (!path.startsWith('/') || path === '/' || posix.normalize(path) !== path) {
+        throw new KeelsonConfigError('tmpfs', `contains '${path}', not a normalized absolute path below /`,
+          "give directories such as '/var/lib/celery-beat'").atConstruct(this);
+      }
+    }
     checkPorts(props.ports, 'ports');
     checkMounts(props.mounts, 'mounts');
     checkSecrets(props.secrets, 'secrets');
@@ -496,7 +503,11 @@ export class ComposeService extends Construct {
     const secrets = overrides.secrets ?? props.secrets ?? [];
     if (secrets.length > 0) {
       spec.secrets = secrets.map((s) => s.name);
-      for (const secret of secrets) file.addSecret(secret.name, { file: secret.file });
+      for (const secret of secrets) {
+        file.addSecret(secret.name, { file: secret.file });
+        // Never generated, never committed.
+        Project.of(this).addGitIgnore(`/${posix.normalize(secret.file)}`);
+      }
     }
     if (mounts.length > 0) {
       spec.volumes = mounts.map((m) => {

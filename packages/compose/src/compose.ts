@@ -2,7 +2,7 @@ import { existsSync } from 'fs';
 import { join, posix } from 'path';
 import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, ResourceLimits, locate } from '@keelson/core';
 import { Component, Project } from 'projen';
-import { AppImageContext, checkCodePaths } from './app-image';
+import { AppImageContext, checkCodePaths } from './private/app-image';
 import { AppService } from './app-service';
 import { CeleryBeat } from './celery-beat';
 import { CeleryWorker } from './celery-worker';

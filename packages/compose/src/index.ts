@@ -9,7 +9,6 @@ export * from './postgres-service';
 export * from './redis-service';
 export * from './mailpit-service';
 export * from './nginx-service';
-export * from './app-image';
 export * from './app-service';
 export * from './celery-worker';
 export * from './celery-beat';

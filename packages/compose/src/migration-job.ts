@@ -1,5 +1,5 @@
 import { ResourceLimits } from '@keelson/core';
-import { AppImageContext, appImageServiceProps } from './app-image';
+import { AppImageContext, appImageServiceProps } from './private/app-image';
 import { ComposeService, IComposeFiles } from './compose-service';
 
 /** Options of the migration job. */

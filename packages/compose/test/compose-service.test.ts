@@ -51,6 +51,28 @@ describe('a service of your own', () => {
     expect(service.spec('development').restart).toBeUndefined();
   });
 
+  test('takes profiles, a description, more tmpfs, secrets and per-file overrides', () => {
+    const { compose, project } = stack();
+    const tool = new ComposeService(compose, 'tool', {
+      image: 'busybox:1.37.0',
+      description: 'A debugging shell.',
+      profiles: ['debug'],
+      tmpfs: ['/var/cache/tool'],
+      environment: { MODE: { development: 'verbose', production: 'quiet' } },
+      secrets: [{ name: 'tool_token', file: './secrets/tool_token' }],
+      development: { command: ['sh'], environment: { EXTRA: '1' } },
+      production: { replicas: 2, restart: 'on-failure' },
+    });
+    expect(tool.spec('development')).toMatchObject({
+      command: ['sh'], profiles: ['debug'], tmpfs: ['/tmp', '/var/cache/tool'], environment: { MODE: 'verbose', EXTRA: '1' }, secrets: ['tool_token'],
+    });
+    expect(tool.spec('production')).toMatchObject({ environment: { MODE: 'quiet' }, restart: 'on-failure', deploy: { replicas: 2 } });
+    expect(compose.production.document.secrets.tool_token).toEqual({ file: './secrets/tool_token' });
+    project.synth();
+    expect(readFileSync(join(project.outdir, 'compose.prod.yaml'), 'utf-8')).toMatch(/  # A debugging shell\.\n  tool:/);
+    expect(readFileSync(join(project.outdir, '.gitignore'), 'utf-8')).toMatch(/^\/secrets\/tool_token$/m);
+  });
+
   test('can wait for a Keelson service to be healthy, or for the migrations to complete', () => {
     const { compose } = stack();
     const flower = new ComposeService(compose, 'flower', FLOWER).waitForHealthy(compose.redis!).startAfter(compose.app);
@@ -93,6 +115,8 @@ describe('a service of your own', () => {
     ['a port out of range', { image: 'busybox:1.37.0', ports: [{ target: 80, published: 70000 }] }, /option 'ports\.published' must be an integer from 1 to 65535, got 70000/],
     ['a secret outside the project', { image: 'busybox:1.37.0', secrets: [{ name: 'key', file: '/etc/key' }] }, /option 'secrets' has 'key' from '\/etc\/key'/],
     ['zero replicas', { image: 'busybox:1.37.0', replicas: 0 }, /option 'replicas' must be a whole number from 1, got 0/],
+    ['a relative tmpfs', { image: 'busybox:1.37.0', tmpfs: ['cache'] }, /option 'tmpfs' contains 'cache', not a normalized absolute path below \//],
+    ['a stop grace period of 0', { image: 'busybox:1.37.0', stopGracePeriodSeconds: 0 }, /option 'stopGracePeriodSeconds' must be positive, got 0/],
     ['a capability without a reason', { image: 'busybox:1.37.0', security: new SecurityProfile({ addCapabilities: ['CHOWN'] }) },
       /option 'capabilityReasons' gives no reason for adding back CHOWN/],
   ])('refuses %s', (_name, props, message) => {

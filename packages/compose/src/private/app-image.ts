@@ -1,8 +1,8 @@
 import { posix } from 'path';
-import { IContainerImage, KeelsonConfigError, ResourceLimits, SecurityProfile } from '@keelson/core';
-import { PerEnvironment } from './compose-file';
-import { ComposeServiceProps, ServiceEnvironmentProps, ServiceSecret } from './compose-service';
-import { ComposeText, ComposeValue } from './compose-value';
+import { IContainerImage, KeelsonConfigError, ResourceLimits } from '@keelson/core';
+import { PerEnvironment } from '../compose-file';
+import { ComposeServiceProps, ServiceEnvironmentProps, ServiceSecret } from '../compose-service';
+import { ComposeText, ComposeValue } from '../compose-value';
 
 /** What every service run from the app's image shares: how to build it, who it runs as, its environment. */
 export interface AppImageContext {
@@ -66,18 +66,6 @@ export function appImageServiceProps(context: AppImageContext, role: AppImageRol
       secrets: [...context.productionSecrets, ...(role.production?.secrets ?? [])],
     },
   };
-}
-
-/** A security profile with more writable paths. */
-export function withWritablePaths(security: SecurityProfile, paths: string[]): SecurityProfile {
-  return new SecurityProfile({
-    uid: security.uid,
-    gid: security.gid,
-    readOnlyRootFilesystem: security.readOnlyRootFilesystem,
-    noNewPrivileges: security.noNewPrivileges,
-    addCapabilities: [...security.addCapabilities],
-    writablePaths: [...security.writablePaths, ...paths],
-  });
 }
 
 /** Checks the code paths mounted in development. */
