@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, readdirSync, writeFileSync } from 'fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -111,21 +111,50 @@ realDescribe('gunicorn reads the settings as written, and the environment overri
   });
 });
 
-/** Starts Debian's gunicorn with a generated config on a free loopback port; waits until `health` answers. */
-async function serve(props: GunicornConfigProps, options: { cwd: string; app: string; env?: Record<string, string>; health?: string }) {
-  const { path } = synthConfig(props);
+interface ServeOptions {
+  cwd: string;
+  app: string;
+  env?: Record<string, string>;
+  health?: string;
+  /** More command-line options, after the config file's. */
+  args?: string[];
+}
+
+/** Starts Debian's gunicorn with a generated config (props, or a file) on a free loopback port; waits until `health` answers. */
+async function serve(config: GunicornConfigProps | string, options: ServeOptions) {
+  const path = typeof config === 'string' ? config : synthConfig(config).path;
   const port = await freePort();
-  const server = start(GUNICORN, ['--config', path, '--bind', `127.0.0.1:${port}`, options.app], { cwd: options.cwd, env: pythonEnv(options.env) });
+  const args = ['--config', path, '--bind', `127.0.0.1:${port}`, ...(options.args ?? []), options.app];
+  const server = start(GUNICORN, args, { cwd: options.cwd, env: pythonEnv(options.env) });
   await waitForHttp(port, options.health ?? '/health', server);
   return { server, port };
+}
+
+/**
+ * The example service's gunicorn.conf.py: the committed one once the example declares GunicornConfig (served
+ * with Debian's uvicorn.workers.UvicornWorker when uvicorn-worker is not installed here, the one command-line
+ * change), else synthesized as the example declares its endpoint.
+ */
+function exampleConfig(): { path: string; args: string[]; origin: string } {
+  const committed = join(EXAMPLE_DIR, 'gunicorn.conf.py');
+  if (existsSync(committed)) {
+    const wantsPackage = /^worker_class = "uvicorn_worker\.UvicornWorker"$/m.test(readFileSync(committed, 'utf-8'));
+    const hasPackage = spawnSync(PYTHON, ['-c', 'import uvicorn_worker']).status === 0;
+    return { path: committed, args: wantsPackage && !hasPackage ? ['--worker-class', 'uvicorn.workers.UvicornWorker'] : [], origin: 'committed' };
+  }
+  const { path } = synthConfig({ endpoint: new ServiceEndpoint({ port: 8000, healthPath: '/health' }), workerClass: 'uvicorn-legacy' });
+  return { path, args: [], origin: 'synthesized as the example declares its endpoint' };
 }
 
 realDescribe('the example service served through its generated config', () => {
   let server: Started;
   let port: number;
+  const example = exampleConfig();
 
   beforeAll(async () => {
-    ({ server, port } = await serve({ workerClass: 'uvicorn-legacy' }, { cwd: EXAMPLE_DIR, app: 'app.main:app', env: { WEB_CONCURRENCY: '2' } }));
+    // eslint-disable-next-line no-console
+    console.info(`Serving examples/fastapi-service with its gunicorn.conf.py (${example.origin}) ${example.args.join(' ')}`);
+    ({ server, port } = await serve(example.path, { cwd: EXAMPLE_DIR, app: 'app.main:app', env: { WEB_CONCURRENCY: '2' }, args: example.args }));
   }, 60_000);
   afterAll(stopAll);
 
