@@ -187,15 +187,20 @@ export class GunicornConfig extends Component implements IAppServer {
     this.node.addValidation({ validate: () => this.validateModel() });
   }
 
-  /** Seconds an idle connection stays open (0: the sync worker closes every connection after its response). */
+  /**
+   * Seconds an idle connection stays open, from the model (0: the sync worker closes every connection after its
+   * response; gunicorn's default 2 if an escape hatch removed the setting).
+   */
   public get keepAliveSeconds(): number {
-    return this.numberSetting('keepalive') ?? 0;
+    return this.numberSetting('keepalive') ?? (this.workerClass.keepsAlive ? 2 : 0);
   }
 
+  /** gunicorn's timeout, from the model (gunicorn's default 30 if an escape hatch removed it). */
   public get timeoutSeconds(): number {
     return this.numberSetting('timeout') ?? 30;
   }
 
+  /** gunicorn's graceful timeout, from the model (gunicorn's default 30 if an escape hatch removed it). */
   public get gracefulTimeoutSeconds(): number {
     return this.numberSetting('graceful_timeout') ?? 30;
   }

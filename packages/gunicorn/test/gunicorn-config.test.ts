@@ -357,5 +357,9 @@ describe('whole-tree checks on the model stop the synth before any file is touch
     expect(text).toMatch(/^backlog = 512$/m);
     expect(text).not.toContain('max_requests_jitter =');
     expect(config.keepAliveSeconds).toBe(120);
+    config.model.remove('keepalive');
+    config.model.remove('timeout');
+    config.model.remove('graceful_timeout');
+    expect([config.keepAliveSeconds, config.timeoutSeconds, config.gracefulTimeoutSeconds]).toEqual([2, 30, 30]); // gunicorn's own defaults
   });
 });

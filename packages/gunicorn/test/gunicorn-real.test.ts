@@ -105,6 +105,13 @@ realDescribe('gunicorn reads the settings as written, and the environment overri
     expect(out.trim()).toBe(message);
   });
 
+  test('gunicorn 20.1 ignores control_socket_disable, a name it does not know, and every private helper', () => {
+    const read = printConfig(path);
+    expect(read.control_socket_disable).toBeUndefined();
+    expect(Object.keys(read).filter((name) => name.startsWith('_'))).toEqual([]);
+    expect(gunicorn(['--check-config', '--config', path, 'app.main:app'], { cwd: EXAMPLE_DIR }).status).toBe(0);
+  });
+
   test('a worker tmp dir that is not writable falls back to the default temp dir', () => {
     const { path: elsewhere } = synthConfig({ workerClass: 'uvicorn-legacy', workerTmpDir: '/nonexistent/shm' });
     expect(printConfig(elsewhere).worker_tmp_dir).toBe('None');
