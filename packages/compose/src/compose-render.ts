@@ -2,6 +2,9 @@ import { Document, Node, isMap, isPair, isScalar, isSeq } from 'yaml';
 import { ComposeFile } from './compose-file';
 import { interpolationsIn } from './compose-value';
 
+/** Comment lines are wrapped to fit this width, indentation included. */
+const COMMENT_WIDTH = 118;
+
 /** Keys whose lists are short argv-like values, written on one line. */
 const FLOW_LISTS = new Set(['command', 'entrypoint', 'test', 'cap_drop', 'cap_add', 'security_opt', 'profiles']);
 
@@ -22,11 +25,11 @@ export function renderComposeFile(file: ComposeFile): string {
   }
   const doc = new Document(body, { aliasDuplicateObjects: false });
   const header = [...file.header, ...variableLines(file)];
-  if (header.length > 0) doc.commentBefore = header.map((line) => ` ${line}`.trimEnd()).join('\n');
+  if (header.length > 0) doc.commentBefore = commentText(header.join('\n'), 0);
   flowShortLists(doc.contents as Node | null, undefined);
   for (const [path, text] of file.allComments) {
     const key = keyNodeAt(doc, path);
-    if (key) key.commentBefore = text.split('\n').map((line) => ` ${line}`.trimEnd()).join('\n');
+    if (key) key.commentBefore = commentText(text, 2 * (path.length - 1));
   }
   return doc.toString({
     defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, indentSeq: true, flowCollectionPadding: false,
@@ -80,4 +83,28 @@ function variableLines(file: ComposeFile): string[] {
     for (const name of [...defaults.keys()].sort()) lines.push(`  ${name}=${defaults.get(name)}`);
   }
   return lines;
+}
+
+/** A comment's text for the yaml library (each line after `#`), wrapped at word boundaries to fit at `indent`. */
+function commentText(text: string, indent: number): string {
+  const width = Math.max(40, COMMENT_WIDTH - indent - 2);
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length <= width) {
+      lines.push(line);
+      continue;
+    }
+    const lead = /^\s*/.exec(line)![0];
+    let current = '';
+    for (const word of line.trim().split(/\s+/)) {
+      if (current && lead.length + current.length + 1 + word.length > width) {
+        lines.push(lead + current);
+        current = word;
+      } else {
+        current = current ? `${current} ${word}` : word;
+      }
+    }
+    lines.push(lead + current);
+  }
+  return lines.map((line) => ` ${line}`.trimEnd()).join('\n');
 }

@@ -314,7 +314,7 @@ export class ComposeService extends Construct {
       if (props.description) file.setComment(['services', name], props.description);
       if (spec.deploy) {
         file.setComment(['services', name, 'deploy'], `Limits: ${formatCpus(this.limits.cpus)}, ${this.limits.memoryMiB} MiB, `
-          + `${this.limits.pids} processes (pids_limit below: docker-compose 1.29 knows no deploy...limits.pids).`);
+          + `${this.limits.pids} processes (pids_limit).`);
       }
     }
   }
