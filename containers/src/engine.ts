@@ -75,7 +75,11 @@ export class Engine {
       if (stale) log(`took over the lock of process ${stale.pid}, which is gone (a killed run)`);
       await stopStaleEngine();
 
-      const bridgeExisted = existsSync(`/sys/class/net/${BRIDGE}`);
+      // The default bridge is the harness's to remove if it did not exist, or if an earlier run of the harness made it
+      // and was killed before removing it (the marker says so) and no other engine is using it.
+      const bridgeExisted = existsSync(`/sys/class/net/${BRIDGE}`)
+        && !(existsSync(PATHS.bridgeMarker) && otherDockerds().length === 0);
+      if (!bridgeExisted) writeFileSync(PATHS.bridgeMarker, `${BRIDGE}\n`);
       mkdirSync(PATHS.execRoot, { recursive: true });
       mkdirSync(PATHS.clientConfig, { recursive: true });
       writeFileSync(join(PATHS.clientConfig, 'config.json'), '{}\n');
@@ -203,8 +207,9 @@ export class Engine {
     for (const pid of leftovers) stopPidSync(pid, 5000);
     unmountUnder(PATHS.run);
     unmountUnder(PATHS.dataRoot);
-    if (!this.info.bridgeExisted && existsSync(`/sys/class/net/${BRIDGE}`) && otherDockerds().length === 0) {
-      spawnSync('ip', ['link', 'delete', BRIDGE], { stdio: 'ignore' });
+    if (!this.info.bridgeExisted && otherDockerds().length === 0) {
+      if (existsSync(`/sys/class/net/${BRIDGE}`)) spawnSync('ip', ['link', 'delete', BRIDGE], { stdio: 'ignore' });
+      if (!existsSync(`/sys/class/net/${BRIDGE}`)) rmSync(PATHS.bridgeMarker, { force: true });
     }
     try {
       mkdirSync(REPORT_DIR, { recursive: true });

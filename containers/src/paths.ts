@@ -22,6 +22,8 @@ export const PATHS = {
   clientConfig: join(STATE_DIR, 'run', 'client-config'),
   engineInfo: join(STATE_DIR, 'run', 'engine.json'),
   lock: join(STATE_DIR, 'lock'),
+  /** Present while the default bridge the harness's engine created exists (so a killed run's bridge is removed later). */
+  bridgeMarker: join(STATE_DIR, 'bridge-created'),
   debs: join(STATE_DIR, 'debs'),
   rootfs: join(STATE_DIR, 'rootfs'),
 };

@@ -22,9 +22,9 @@ export function selfIdentity(): ProcessIdentity {
   return { pid: process.pid, startTime: startTimeOf(process.pid) ?? '' };
 }
 
-/** Whether the process is still the one identified (alive, same start time). */
+/** Whether the process is still the one identified (alive, not a zombie, same start time). */
 export function isAlive(identity: ProcessIdentity): boolean {
-  return startTimeOf(identity.pid) === identity.startTime;
+  return startTimeOf(identity.pid) === identity.startTime && pidAlive(identity.pid);
 }
 
 /** Whether a PID is live at all (zombies count as gone). */

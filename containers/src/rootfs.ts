@@ -120,11 +120,13 @@ ${database ? 'mkdir -p "$info"; : > "$root/var/lib/dpkg/status.new"' : ''}
 for deb in ${debs}; do
   ${database ? `
   control=$(dpkg-deb -f "$deb")
-  name=$(dpkg-deb -f "$deb" Package)
-  if dpkg-deb -f "$deb" Multi-Arch | grep -qx same; then name="$name:$(dpkg-deb -f "$deb" Architecture)"; fi
+  # Parsed with bash alone: a control file starts with its Package field.
+  first=\${control%%$'\\n'*}; package=\${first#Package: }
+  name=$package
+  if [[ $control == *$'\\n'"Multi-Arch: same"* ]]; then arch=\${control#*$'\\n'Architecture: }; name="$name:\${arch%%$'\\n'*}"; fi
   dpkg-deb --fsys-tarfile "$deb" | tar -x -v -C "$root" --keep-directory-symlink \\
     | sed -e 's|^\\./|/|' -e 's|/$||' -e 's|^$|/.|' > "$info/$name.list"
-  { printf 'Package: %s\\nStatus: install ok installed\\n' "$(dpkg-deb -f "$deb" Package)"; printf '%s\\n' "$control" | grep -v '^Package:'; echo; } >> "$root/var/lib/dpkg/status.new"`
+  printf 'Package: %s\\nStatus: install ok installed\\n%s\\n\\n' "$package" "\${control#*$'\\n'}" >> "$root/var/lib/dpkg/status.new"`
     : `dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$root" --keep-directory-symlink`}
 done
 ${database ? 'mv "$root/var/lib/dpkg/status.new" "$root/var/lib/dpkg/status"' : ''}

@@ -67,9 +67,10 @@ describeWithEngine('local base images built from Debian packages', (engine) => {
       const config = (await docker.inspect(image, 'image')).Config;
       expect(config.Entrypoint).toEqual(['/usr/bin/python3.11']);
       expect(config.User).toBe('65532');
+      // Distroless points OpenSSL at its bundle with SSL_CERT_FILE: the default context must load the CA certificates.
       const out = await docker.out(['run', '--rm', '--pull=never', '--network=none', '--read-only', image, '-c',
         'import os, pwd, sys, ssl; print(sys.executable, os.getuid(), pwd.getpwuid(os.getuid()).pw_name, '
-        + 'os.path.exists(ssl.get_default_verify_paths().openssl_cafile or "/etc/ssl/certs/ca-certificates.crt"))']);
+        + 'ssl.create_default_context().cert_store_stats()["x509_ca"] > 100)']);
       expect(out).toBe('/usr/bin/python3.11 65532 nonroot True');
     });
 

@@ -25,4 +25,13 @@ describeWithEngine('the harness engine', (engine) => {
     expect(docker.env.DOCKER_CONTEXT).toBeUndefined();
   });
 
+
+  test('is watched: a detached watchdog stops dockerd by its PID if this jest process dies without stopping it', () => {
+    const { info } = engine();
+    expect(info.watchdogPid).toBeDefined();
+    const watchdog = cmdlineOf(info.watchdogPid!)!;
+    expect(watchdog).toContain('keelson-engine-watchdog');
+    // It watches this process and this dockerd, each by PID and start time.
+    expect(watchdog.endsWith(`${process.pid} ${info.owner.startTime} ${info.dockerd.pid} ${info.dockerd.startTime}`)).toBe(true);
+  });
 });
