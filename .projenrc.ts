@@ -183,6 +183,8 @@ keelsonPackage({
   name: 'nginx',
   description: 'Keelson nginx.conf component: TLS, rate limits, static files and upstream keep-alive coherent with the app server.',
   internalDeps: [core],
+  // The end-to-end tests put the generated nginx in front of the generated gunicorn.
+  devDeps: ['@keelson/gunicorn@workspace:^'],
 });
 
 keelsonPackage({

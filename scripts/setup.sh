@@ -8,8 +8,10 @@ PNPM_VERSION=12.4.2
 # The real consumers of what Keelson generates, and the reference implementations the tests call:
 #   docker-compose  brings docker-py (Docker's .dockerignore matching) and `docker-compose config`
 #   gunicorn, python3-uvicorn, python3-fastapi  serve the example app with the generated configs
-#   nginx-light     checks and runs the generated proxy config
-APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi nginx-light)
+#   nginx-light     checks and runs the generated proxy config; openssl makes its test certificates
+#   python3-celery, python3-redis  import the example app's task module
+#   wrk             the load generator of the benchmarks (pnpm bench)
+APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi python3-celery python3-redis nginx-light openssl wrk)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

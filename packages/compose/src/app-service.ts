@@ -4,12 +4,6 @@ import { AppImageContext, appImageServiceProps } from './private/app-image';
 import { ComposeService, IComposeFiles, ServiceEnvironmentProps } from './compose-service';
 import { ComposeText } from './compose-value';
 
-/** The worker count an app server runs with given limits: what the connection budget needs to know. */
-export interface IWorkerCount {
-  /** The number of worker processes the server runs in a container with `limits`. */
-  workersFor(limits: ResourceLimits): number;
-}
-
 /** How the app runs in development. */
 export type DevelopmentServer = 'uvicorn' | 'app-server';
 
@@ -56,7 +50,7 @@ export interface AppServiceOptions {
 /** Props of the app service, as the Compose component wires it. */
 export interface AppServiceProps extends AppServiceOptions {
   readonly context: AppImageContext;
-  readonly appServer?: IAppServer & Partial<IWorkerCount>;
+  readonly appServer?: IAppServer;
   /** The ASGI application, `module:attribute`. */
   readonly appModule: string;
   readonly developmentNetworks: string[];

@@ -1,5 +1,5 @@
 import { IAppServer, IContainerImage } from '@keelson/core';
-import { AppServiceOptions, IWorkerCount } from './app-service';
+import { AppServiceOptions } from './app-service';
 import { CeleryBeatOptions } from './celery-beat';
 import { CeleryWorkerOptions } from './celery-worker';
 import { PerEnvironment } from './compose-file';
@@ -38,7 +38,7 @@ export interface ComposeProps {
    * The app server (e.g. `GunicornConfig`): its command, graceful timeout and worker count.
    * @default - the image's own command, gunicorn's defaults
    */
-  readonly appServer?: IAppServer & Partial<IWorkerCount>;
+  readonly appServer?: IAppServer;
   /**
    * The ASGI application, `module:attribute`.
    * @default 'app.main:app'

@@ -1,3 +1,4 @@
+import { ResourceLimits } from './resource-limits';
 import { ServiceEndpoint } from './service-endpoint';
 
 /** A pinned Python package, `name==version`. */
@@ -30,6 +31,11 @@ export interface IAppServer {
   readonly requirements: readonly PythonRequirement[];
   /** The arguments after `python -m <module>` that serve `appModule` with the config file. */
   command(appModule: string): string[];
+  /**
+   * The number of worker processes the server starts in a container with these limits, for budgets computed at
+   * synth time (database connections, memory). Must agree with the server's own run-time sizing.
+   */
+  workersFor?(limits: ResourceLimits): number;
 }
 
 /**

@@ -213,6 +213,20 @@ export class GunicornConfig extends Component implements IAppServer {
     return pins;
   }
 
+  /**
+   * The worker count the generated file computes at start in a container granted exactly `limits` (a CPU quota
+   * of `limits.cpus`, a memory limit of `limits.memoryMiB`, no WEB_CONCURRENCY): the same formula as the
+   * file's Python, mirrored for synth-time budgets; a test runs both on the same limits and compares.
+   */
+  public workersFor(limits: ResourceLimits): number {
+    const s = this.model.sizing;
+    if (s.fixedWorkers !== null) return s.fixedWorkers;
+    const cpus = Math.max(0.01, Math.round(limits.cpus * 100) / 100);
+    const byCpu = s.formula === '2n+1' ? Math.ceil(2 * cpus) + 1 : Math.max(2, Math.ceil(cpus));
+    const byMemory = Math.max(1, Math.floor((limits.memoryMiB - s.reserveMiB) / s.memoryPerWorkerMiB));
+    return Math.min(byCpu, byMemory);
+  }
+
   /** `--config gunicorn.conf.py <appModule>`: everything else is in the file. */
   public command(appModule: string): string[] {
     return ['--config', GunicornConfig.FILE, appModule];

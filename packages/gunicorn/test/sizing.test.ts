@@ -347,3 +347,16 @@ realDescribe('inside a real cgroup', () => {
     expect(sizing.cpu_source).toMatch(/^CPU affinity/);
   });
 });
+
+realDescribe('the synth-time worker count', () => {
+  const GRID = [0.25, 0.5, 1, 1.5, 2, 3.5, 8].flatMap((cpus) => [160, 192, 256, 512, 1024, 8192].map((memoryMiB) => ({ cpus, memoryMiB })));
+
+  test.each(['uvicorn-worker', 'sync'] as const)('workersFor(limits) equals what the generated file computes in that container (%s)', (workerClass) => {
+    const inPython = sizeAll({ workerClass }, GRID.map(({ cpus, memoryMiB }) => ({
+      files: V2(`${Math.round(cpus * 100000)} 100000`, String(memoryMiB * MiB)),
+      affinity: 16,
+    })));
+    const { config } = synthConfig({ workerClass });
+    expect(GRID.map((limits) => config.workersFor(new ResourceLimits(limits)))).toEqual(inPython.map((r) => r.workers));
+  });
+});

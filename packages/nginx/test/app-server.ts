@@ -1,29 +1,15 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { ServiceEndpoint, ServiceProject } from '@keelson/core';
 import { Testing } from 'projen';
 import { NginxConfig, NginxConfigProps } from '../src';
 import { Started } from './support';
-import type * as GunicornPackage from '../../gunicorn/dist';
-
-/**
- * @keelson/gunicorn, compiled, from the workspace. It is not a declared dependency of @keelson/nginx (yet): the
- * end-to-end test loads its build output directly; the workspace compiles it before nginx's tests run.
- */
-const GUNICORN_PACKAGE = resolve(__dirname, '..', '..', 'gunicorn', 'dist', 'index.js');
-
-export function loadGunicornPackage(): typeof GunicornPackage {
-  if (!existsSync(GUNICORN_PACKAGE)) {
-    throw new Error(`${GUNICORN_PACKAGE} is missing: compile the workspace first (pnpm compile)`);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(GUNICORN_PACKAGE) as typeof GunicornPackage;
-}
+import { GunicornConfig } from '@keelson/gunicorn';
 
 /** The two generated files of one project, on disk, and the components that wrote them. */
 export interface GeneratedPair {
-  readonly gunicorn: GunicornPackage.GunicornConfig;
+  readonly gunicorn: GunicornConfig;
   readonly nginx: NginxConfig;
   readonly gunicornConf: string;
   readonly nginxConf: string;
@@ -34,7 +20,6 @@ export interface GeneratedPair {
  * ships) and `NginxConfig` in front of it (`upstream: gunicorn`). Both files are synthesized and written to `dir`.
  */
 export function generatePair(dir: string, appPort: number, nginxProps: Omit<NginxConfigProps, 'upstream'>): GeneratedPair {
-  const { GunicornConfig } = loadGunicornPackage();
   const project = new ServiceProject({ name: 'svc', outdir: mkdtempSync(join(tmpdir(), 'keelson-nginx-pair-')) });
   const gunicorn = new GunicornConfig(project, {
     workerClass: 'uvicorn-legacy',
