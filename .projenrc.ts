@@ -195,6 +195,14 @@ keelsonPackage({
   devDeps: ['ajv@^8', 'ajv-formats@^3', 'json-schema-to-typescript@^15'],
 });
 
+keelsonPackage({
+  name: 'hardening-policy',
+  description: 'Keelson hardening policy: rules over the whole deployment (every generated file at once), checked before any file is written.',
+  internalDeps: [core],
+  // The rules are tested against services built from the real components, and the SARIF output against its schema.
+  devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3'],
+});
+
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
 function relativeDir(pkg: typescript.TypeScriptProject): string {
   return pkg.outdir.replace(`${root.outdir}/`, '');
