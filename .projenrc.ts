@@ -218,6 +218,10 @@ const driftCheck = root.addTask('drift', {
   description: 'Re-synthesize every example and fail, naming the files, on any difference from what is committed',
   exec: 'node scripts/drift-check.mjs',
 });
+root.addTask('bench', {
+  description: 'Benchmarks (not part of the tests): synth cost, serving through the generated stack, scale; prints ratios, writes bench/results.json',
+  exec: 'node bench/run.mjs',
+});
 const testAll = root.addTask('test:all', {
   description: 'The whole test suite: compile, every package\'s tests, the workspace tests, the drift check',
 });
