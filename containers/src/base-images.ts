@@ -21,10 +21,17 @@ export const APP_PYTHON_PACKAGES = [
   'python3-psycopg2', 'python3-sqlalchemy', 'python3-alembic',
 ];
 
-/** What debian:bookworm-slim has that a build step needs: a shell, coreutils, useradd/groupadd, dpkg. */
+/**
+ * Debian's Essential set, as in debian:bookworm-slim (a shell, coreutils, dpkg, perl-base for debconf's maintainer
+ * scripts), plus passwd for useradd/groupadd. apt resolves a closure as if Essential packages were present: they are
+ * listed here, or packages' maintainer scripts find no perl.
+ */
 const DEBIAN_MINBASE = [
-  'base-files', 'base-passwd', 'bash', 'coreutils', 'dash', 'debianutils', 'diffutils', 'dpkg', 'findutils', 'grep',
-  'gzip', 'hostname', 'libc-bin', 'login', 'mawk', 'ncurses-base', 'ncurses-bin', 'passwd', 'sed', 'tar', 'util-linux',
+  'base-files', 'base-passwd', 'bash', 'bsdutils', 'coreutils', 'dash', 'debianutils', 'diffutils', 'dpkg', 'findutils',
+  'grep', 'gzip', 'hostname', 'init-system-helpers', 'libc-bin', 'login', 'mawk', 'ncurses-base', 'ncurses-bin', 'passwd',
+  'perl-base', 'sed', 'sysvinit-utils', 'tar', 'util-linux',
+  // debootstrap's choice for bookworm: the tree is merged already, so the usrmerge converter is not needed.
+  'usr-is-merged',
 ];
 
 /** A local base image built from Debian packages, standing in for an image the product names from a registry. */
@@ -63,20 +70,7 @@ export const PYTHON_BASE: BaseImageRecipe = {
     'CMD ["python3"]',
   ],
   finish: async (root) => {
-    // base-passwd's postinst: the system users and groups; passwd's: shadow files.
-    copyFileSync(join(root, 'usr/share/base-passwd/passwd.master'), join(root, 'etc/passwd'));
-    copyFileSync(join(root, 'usr/share/base-passwd/group.master'), join(root, 'etc/group'));
-    await run('chroot', [root, '/usr/sbin/pwconv'], { timeoutMs: 60_000 });
-    await run('chroot', [root, '/usr/sbin/grpconv'], { timeoutMs: 60_000 });
-    await run('chroot', [root, '/sbin/ldconfig'], { timeoutMs: 60_000 });
-    // mawk's postinst: the awk alternative.
-    symlinkSync('/usr/bin/mawk', join(root, 'etc/alternatives/awk'));
-    symlinkSync('/etc/alternatives/awk', join(root, 'usr/bin/awk'));
-    // ca-certificates' postinst: the trusted set and the bundle (pip refuses to start without the bundle).
-    writeFileSync(join(root, 'etc/ca-certificates.conf'), `${caCertificates(root).join('\n')}\n`);
-    await run('chroot', [root, '/usr/sbin/update-ca-certificates'], { timeoutMs: 120_000 });
-    for (const file of ['available', 'diversions', 'statoverride']) appendFileSync(join(root, 'var/lib/dpkg', file), '');
-    mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
+    await finishDebian(root);
     // The official image's interpreter path, so the slim flavour's Dockerfile runs unchanged.
     mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
     for (const name of ['python3.11', 'python3', 'python']) symlinkSync('/usr/bin/python3.11', join(root, 'usr/local/bin', name));
@@ -128,6 +122,41 @@ export const DISTROLESS_BASE: BaseImageRecipe = {
     const shells = findExecutables(root, ['sh', 'bash', 'dash', 'busybox', 'ls', 'cat', 'apt', 'apt-get', 'dpkg', 'tar', 'perl']);
     if (shells.length > 0) throw new Error(`the shell-less base would carry ${shells.join(', ')}`);
   },
+};
+
+/**
+ * What the maintainer scripts of Debian's minimal base would have done: users and groups, shadow files, the
+ * linker cache, the awk alternative, the CA bundle, dpkg's bookkeeping files.
+ */
+async function finishDebian(root: string): Promise<void> {
+  // base-passwd's postinst: the system users and groups; passwd's: shadow files.
+  copyFileSync(join(root, 'usr/share/base-passwd/passwd.master'), join(root, 'etc/passwd'));
+  copyFileSync(join(root, 'usr/share/base-passwd/group.master'), join(root, 'etc/group'));
+  await run('chroot', [root, '/usr/sbin/pwconv'], { timeoutMs: 60_000 });
+  await run('chroot', [root, '/usr/sbin/grpconv'], { timeoutMs: 60_000 });
+  await run('chroot', [root, '/sbin/ldconfig'], { timeoutMs: 60_000 });
+  // mawk's postinst: the awk alternative.
+  symlinkSync('/usr/bin/mawk', join(root, 'etc/alternatives/awk'));
+  symlinkSync('/etc/alternatives/awk', join(root, 'usr/bin/awk'));
+  // ca-certificates' postinst: the trusted set and the bundle (pip refuses to start without the bundle).
+  writeFileSync(join(root, 'etc/ca-certificates.conf'), `${caCertificates(root).join('\n')}\n`);
+  await run('chroot', [root, '/usr/sbin/update-ca-certificates'], { timeoutMs: 120_000 });
+  for (const file of ['available', 'diversions', 'statoverride']) appendFileSync(join(root, 'var/lib/dpkg', file), '');
+  mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
+}
+
+/**
+ * `keelson-local/debian:bookworm` stands in for `debian:bookworm-slim`, the base of the official redis, postgres and
+ * nginx images: Debian's minimal base with dpkg and its database (no apt: nothing to fetch from here), so images
+ * derived from it install `.deb` files with `dpkg -i` in a build step, offline.
+ */
+export const DEBIAN_BASE: BaseImageRecipe = {
+  reference: 'keelson-local/debian:bookworm',
+  standsFor: 'debian:bookworm-slim (without apt)',
+  packages: [...DEBIAN_MINBASE, 'ca-certificates', 'tzdata', 'netbase'],
+  dpkgDatabase: true,
+  changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]'],
+  finish: finishDebian,
 };
 
 /** The base images the service tests build on. */

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import {
   closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync,
 } from 'fs';
@@ -108,7 +108,7 @@ export class Engine {
         bridgeExisted,
         startedAt: new Date().toISOString(),
       };
-      const engine = new Engine({ ...info, watchdogPid: startWatchdog(info) });
+      const engine = new Engine({ ...info, watchdogPid: startWatchdog(info) }, child);
       engine.installExitHooks();
       try {
         const version = await engine.waitReady(started);
@@ -130,7 +130,11 @@ export class Engine {
   private readonly exitHook = () => this.stopSync();
   private readonly signalHooks: Array<[NodeJS.Signals, () => void]> = [];
 
-  public constructor(public readonly info: EngineInfo) {
+  /**
+   * `child`: the dockerd this process spawned, when it did; its exit is awaited after a stop so that this process
+   * reaps it (a dockerd left to a PID 1 that does not reap would linger as a zombie).
+   */
+  public constructor(public readonly info: EngineInfo, private readonly child?: ChildProcess) {
     this.docker = new DockerClient(info);
   }
 
@@ -184,6 +188,12 @@ export class Engine {
     if (this.stopped) return;
     const how = await stopPid(this.pidIfOurs(), STOP_GRACE_MS);
     this.finishStop(how);
+    // Reap what this process spawned before it exits.
+    for (const child of [this.child, watchdogProcess]) {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+      }
+    }
   }
 
   /** The synchronous stop, for exit and signal hooks. */
@@ -248,6 +258,8 @@ export class Engine {
  * A detached shell that outlives this process only to stop dockerd if this process dies without stopping it
  * (SIGKILL or a CI time limit). It checks dockerd's identity (PID and start time) before signalling it.
  */
+let watchdogProcess: ChildProcess | undefined;
+
 function startWatchdog(info: EngineInfo): number | undefined {
   const script = `
 owner=$1; owner_start=$2; dockerd=$3; dockerd_start=$4
@@ -264,6 +276,7 @@ exit 0`;
   const child = spawn('/bin/sh', ['-c', script, 'keelson-engine-watchdog',
     String(info.owner.pid), info.owner.startTime, String(info.dockerd.pid), info.dockerd.startTime], { detached: true, stdio: 'ignore' });
   child.unref();
+  watchdogProcess = child;
   return child.pid;
 }
 
