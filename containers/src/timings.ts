@@ -13,9 +13,13 @@ export interface Timing {
 
 /** Records how long a step took (in the run's timings file, summarized at teardown). */
 export function recordTiming(step: string, ms: number, note?: string): void {
-  mkdirSync(REPORT_DIR, { recursive: true });
   const entry: Timing = { step, seconds: Math.round(ms / 100) / 10, ...(note ? { note } : {}) };
-  appendFileSync(FILE, `${JSON.stringify(entry)}\n`);
+  try {
+    mkdirSync(REPORT_DIR, { recursive: true });
+    appendFileSync(FILE, `${JSON.stringify(entry)}\n`);
+  } catch {
+    // Timings are a report, never a reason to fail a run.
+  }
 }
 
 /** Runs `fn`, records its duration under `step`, returns its value. */
@@ -28,8 +32,12 @@ export async function timed<T>(step: string, fn: () => Promise<T>, note?: (value
 
 /** Starts a fresh timings file for this run. */
 export function resetTimings(): void {
-  mkdirSync(REPORT_DIR, { recursive: true });
-  writeFileSync(FILE, '');
+  try {
+    mkdirSync(REPORT_DIR, { recursive: true });
+    writeFileSync(FILE, '');
+  } catch {
+    // As above.
+  }
 }
 
 /** The steps measured in this run, in order. */
