@@ -188,10 +188,13 @@ export class Engine {
     if (this.stopped) return;
     const how = await stopPid(this.pidIfOurs(), STOP_GRACE_MS);
     this.finishStop(how);
-    // Reap what this process spawned before it exits.
+    // Reap what this process spawned before it exits; a watchdog still there after 5 s is stopped.
     for (const child of [this.child, watchdogProcess]) {
       if (child && child.exitCode === null && child.signalCode === null) {
-        await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => { timer = setTimeout(r, 5000); })]);
+        clearTimeout(timer);
+        if (child.exitCode === null && child.signalCode === null) killGroup(child.pid, 'SIGKILL');
       }
     }
   }
@@ -211,7 +214,7 @@ export class Engine {
   private finishStop(how: string): void {
     this.stopped = true;
     this.removeExitHooks();
-    if (this.info.watchdogPid) killGroup(this.info.watchdogPid, 'SIGTERM');
+    // The watchdog ends by itself within 2 s once dockerd is gone (killing it would orphan its `sleep`).
     // containerd and its shims carry the exec-root in their command lines: any left over are ours.
     const leftovers = pidsWithCmdline(this.info.execRoot);
     for (const pid of leftovers) stopPidSync(pid, 5000);
