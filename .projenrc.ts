@@ -233,6 +233,11 @@ for (const pkg of packages) {
   testAll.exec(`pnpm exec projen test ${report(pkg.package.packageName.replace('@keelson/', ''), relativeDir(pkg))}`, { cwd: relativeDir(pkg) });
 }
 testAll.exec(`pnpm exec projen test ${report('workspace')}`);
+root.addTask('test:containers', {
+  description: 'Build the generated images and run them hardened on a Docker engine the tests start (root, Debian docker.io)',
+  exec: 'jest --config containers/jest.config.js',
+});
+testAll.exec(`pnpm exec jest --config containers/jest.config.js ${report('containers')}`);
 testAll.spawn(driftCheck);
 testAll.exec('node scripts/test-summary.mjs .keelson-tmp/jest');
 void synthExamples;

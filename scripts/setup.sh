@@ -11,7 +11,9 @@ PNPM_VERSION=12.4.2
 #   nginx-light     checks and runs the generated proxy config; openssl makes its test certificates
 #   python3-celery, python3-redis  import the example app's task module
 #   wrk             the load generator of the benchmarks (pnpm bench)
-APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi python3-celery python3-redis nginx-light openssl wrk)
+#   docker.io, iproute2  the Docker engine the container tests start themselves, and `ip` to remove its bridge
+APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi python3-celery python3-redis nginx-light openssl wrk
+  docker.io iproute2)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
