@@ -48,7 +48,7 @@ project.synth();
   },
 };
 
-function npxProjen(dir) {
+export function npxProjen(dir) {
   const t0 = process.hrtime.bigint();
   const out = spawnSync('npx', ['projen'], { cwd: dir, encoding: 'utf-8', timeout: 120_000, killSignal: 'SIGKILL', env: { ...process.env, PROJEN_DISABLE_POST: 'true' } });
   const ms = elapsedMs(t0);

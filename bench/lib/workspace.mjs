@@ -61,11 +61,13 @@ export function keelsonModules() {
 
 /**
  * @keelson/hardening-policy's `HardeningPolicy`, or why it is not available (not compiled, or not exported yet).
- * Loaded from the package's dist/, whose own @keelson/core link resolves to the same packages/core.
+ * Loaded from the package's dist/, whose own @keelson/core link resolves to the same packages/core
+ * (KEELSON_BENCH_POLICY_MODULE points at another build).
  */
 export function hardeningPolicy() {
-  const dist = join(WORKSPACE, 'packages', 'hardening-policy', 'dist', 'index.js');
-  if (!existsSync(join(WORKSPACE, 'packages', 'hardening-policy'))) return { unavailable: 'packages/hardening-policy does not exist' };
+  const override = process.env.KEELSON_BENCH_POLICY_MODULE; // another build of the package, e.g. to try the bench
+  const dist = override ?? join(WORKSPACE, 'packages', 'hardening-policy', 'dist', 'index.js');
+  if (!override && !existsSync(join(WORKSPACE, 'packages', 'hardening-policy'))) return { unavailable: 'packages/hardening-policy does not exist' };
   if (!existsSync(dist)) return { unavailable: 'packages/hardening-policy is not compiled (no dist/index.js): run `pnpm compile`' };
   try {
     const module = createRequire(dist)(dist);

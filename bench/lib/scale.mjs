@@ -1,0 +1,217 @@
+// Scale: how synth time (and the hardening policy's time, once it exists) grows with the number of services.
+// The example service's declaration (examples/fastapi-service/.projenrc.ts, same components, same props) plus N
+// extra compose services added the way users add their own (`new ComposeService(compose, name, props)`), built
+// and synthesized in this process into a temp dir. Per size: one untimed synth (creates the files), then
+// re-synths of the same directory, as `npx projen` does on every change; medians.
+//
+// The policy: @keelson/hardening-policy's HardeningPolicy, picked up as soon as the package exports it and is
+// compiled. It is attached with `HardeningPolicy.of(project)` when it has such a factory, else
+// `new HardeningPolicy(project, options)` (options from KEELSON_BENCH_POLICY_OPTIONS, JSON, default {}); its time is
+// measured two ways: its own preSynthesize (where the design runs it) when it has one, and the synth with it minus
+// the synth without it (runs alternating).
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { elapsedMs, median, round } from './stats.mjs';
+import { npxProjen } from './synth.mjs';
+import { EXAMPLE, WORKSPACE, hardeningPolicy, keelsonModules } from './workspace.mjs';
+
+const { parse } = createRequire(join(WORKSPACE, 'package.json'))('yaml');
+
+/** The example's .projenrc.ts, as a function, with `extras` more compose services. */
+export function exampleProject(modules, outdir, extras) {
+  const { core, dockerfile: { Dockerfile, DockerIgnore }, gunicorn: { GunicornConfig }, nginx: { NginxConfig }, compose: { Compose, ComposeService } } = modules;
+  const project = new core.ServiceProject({ name: 'fastapi-service', outdir });
+  const endpoint = new core.ServiceEndpoint({ port: 8000, healthPath: '/health' });
+  const security = new core.SecurityProfile({ writablePaths: ['/tmp'] });
+  const limits = new core.ResourceLimits({ cpus: 1, memoryMiB: 512 });
+  const gunicorn = new GunicornConfig(project, { endpoint, limits });
+  const dockerfile = new Dockerfile(project, {
+    flavour: 'slim', pythonVersion: '3.12', appServer: gunicorn, security,
+    labels: { description: 'Example FastAPI service deployed with Keelson', source: 'https://github.com/keelson-dev/keelson', licenses: 'Apache-2.0' },
+  });
+  new DockerIgnore(project);
+  const tls = { certificate: 'tls_certificate', certificateKey: 'tls_private_key' };
+  new NginxConfig(project, {
+    upstream: gunicorn, serverNames: ['localhost'],
+    tls: { certificate: `/run/secrets/${tls.certificate}`, certificateKey: `/run/secrets/${tls.certificateKey}` },
+  });
+  const compose = new Compose(project, {
+    image: dockerfile, appServer: gunicorn, app: { limits },
+    postgres: {}, redis: {}, mailpit: {}, worker: {}, beat: {},
+    nginx: {
+      secrets: [
+        { name: tls.certificate, file: './secrets/tls_certificate.pem' },
+        { name: tls.certificateKey, file: './secrets/tls_private_key.pem' },
+      ],
+    },
+  });
+  for (let i = 1; i <= extras; i++) {
+    new ComposeService(compose, `extra-${i}`, {
+      image: `registry.example.com/extra-${i}:1.0.${i}`,
+      networks: ['data'],
+      environment: { EXTRA_INDEX: String(i) },
+      description: `Extra service ${i} of ${extras} (benchmark)`,
+    });
+  }
+  return project;
+}
+
+function attachPolicy(policy, project) {
+  const options = JSON.parse(process.env.KEELSON_BENCH_POLICY_OPTIONS ?? '{}');
+  const instance = typeof policy.HardeningPolicy.of === 'function'
+    ? policy.HardeningPolicy.of(project, options)
+    : new policy.HardeningPolicy(project, options);
+  const timing = { ms: null };
+  if (instance && typeof instance.preSynthesize === 'function') {
+    const original = instance.preSynthesize.bind(instance);
+    instance.preSynthesize = (...args) => {
+      const t0 = process.hrtime.bigint();
+      try { return original(...args); } finally { timing.ms = elapsedMs(t0); }
+    };
+  }
+  return timing;
+}
+
+/** One build + synth of the project with `extras` services into `outdir`; times in ms. */
+function once(modules, outdir, extras, policy) {
+  const t0 = process.hrtime.bigint();
+  const project = exampleProject(modules, outdir, extras);
+  const timing = policy ? attachPolicy(policy, project) : null;
+  const constructMs = elapsedMs(t0);
+  const t1 = process.hrtime.bigint();
+  project.synth();
+  const synthMs = elapsedMs(t1);
+  return { constructMs, synthMs, totalMs: constructMs + synthMs, policyMs: timing?.ms ?? null };
+}
+
+/** Runs `fn` with console.log silenced (projen's synth may print). */
+function quiet(fn) {
+  const log = console.log;
+  console.log = () => {};
+  try { return fn(); } finally { console.log = log; }
+}
+
+export function runScaleInProcess(sizes, runs, log = console.log) {
+  const modules = keelsonModules();
+  const policy = hardeningPolicy();
+  const policyAvailable = !policy.unavailable;
+  let policyError = null;
+  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-scale-'));
+  try {
+    const dirs = {};
+    for (const extras of sizes) {
+      const outdir = join(root, String(extras));
+      // What the example's synth checks exists in a real project: its app code and requirements.
+      cpSync(join(EXAMPLE, 'app'), join(outdir, 'app'), { recursive: true });
+      cpSync(join(EXAMPLE, 'requirements.txt'), join(outdir, 'requirements.txt'));
+      quiet(() => once(modules, outdir, extras, null)); // first synth: creates the files
+      dirs[extras] = outdir;
+    }
+    // JIT warm-up, untimed: otherwise the first runs pay for compiling the packages' code.
+    for (let i = 0; i < 3; i++) for (const extras of sizes) quiet(() => once(modules, dirs[extras], extras, null));
+    const without = Object.fromEntries(sizes.map((extras) => [extras, []]));
+    const withPolicy = Object.fromEntries(sizes.map((extras) => [extras, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const extras of sizes) {
+        without[extras].push(quiet(() => once(modules, dirs[extras], extras, null)));
+        if (policyAvailable && !policyError) {
+          try {
+            withPolicy[extras].push(quiet(() => once(modules, dirs[extras], extras, policy)));
+          } catch (error) {
+            policyError = `synth with HardeningPolicy failed: ${error.message.split('\n').slice(0, 3).join(' ')}`;
+          }
+        }
+      }
+    }
+    const rows = sizes.map((extras) => {
+      const mine = without[extras];
+      const row = {
+        extraServices: extras,
+        synthMs: round(median(mine.map((t) => t.totalMs)), 1),
+        constructMs: round(median(mine.map((t) => t.constructMs)), 1),
+        projectSynthMs: round(median(mine.map((t) => t.synthMs)), 1),
+        runsMs: mine.map((t) => round(t.totalMs, 1)),
+        policyMs: null,
+      };
+      if (withPolicy[extras].length && !policyError) {
+        const withMs = median(withPolicy[extras].map((t) => t.totalMs));
+        row.synthWithPolicyMs = round(withMs, 1);
+        row.policyMs = round(median(withPolicy[extras].map((t) => t.policyMs)), 1);
+        row.policyMsByDifference = round(withMs - row.synthMs, 1);
+      }
+      log(`  in-process +${String(extras).padEnd(3)} synth ${row.synthMs} ms (construct ${row.constructMs}, project.synth ${row.projectSynthMs})`
+        + `${row.policyMs !== null ? `, policy ${row.policyMs} ms (by difference ${row.policyMsByDifference} ms)` : ', policy n/a'}`);
+      return row;
+    });
+    const base = rows[0];
+    const top = rows[rows.length - 1];
+    return {
+      method: `the example's declaration plus N extra ComposeService services, built and synthesized in-process (project.synth()) into a temp dir; one untimed first synth per size and 3 untimed warm-up rounds, then ${runs} re-synths per size, sizes alternating; medians; construct = building the components, project.synth = validation, rendering, writing`,
+      policy: policyAvailable
+        ? (policyError ? { available: true, error: policyError } : { available: true, note: 'policyMs: HardeningPolicy.preSynthesize when it has one; policyMsByDifference: synth with the policy minus synth without' })
+        : { available: false, note: `policy time not available: ${policy.unavailable}. The script picks HardeningPolicy up by itself once @keelson/hardening-policy exports it and is compiled.` },
+      rows,
+      perExtraServiceMs: top.extraServices > base.extraServices ? round((top.synthMs - base.synthMs) / (top.extraServices - base.extraServices), 2) : null,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same growth end to end: `npx projen` in a temp copy of the example whose .projenrc.ts adds N services (the
+ * example's own file, with `const compose = new Compose(...)` and the services added before `project.synth()`).
+ * One untimed synth per size, then `runs` rounds alternating the sizes; medians. Null, with the reason, when the
+ * example's .projenrc.ts no longer has the shape this edits.
+ */
+export function runScaleEndToEnd(sizes, runs, log = console.log) {
+  const source = readFileSync(join(EXAMPLE, '.projenrc.ts'), 'utf-8');
+  const importLine = /^import \{ Compose \} from '@keelson\/compose';$/m;
+  const composeCall = /^new Compose\(project, \{/m;
+  const synthCall = /^project\.synth\(\);$/m;
+  if (!importLine.test(source) || !composeCall.test(source) || !synthCall.test(source)) {
+    return { unavailable: "examples/fastapi-service/.projenrc.ts no longer has the lines this adds services to (import { Compose }, new Compose(project, {, project.synth())" };
+  }
+  const projenrc = (extras) => source
+    .replace(importLine, "import { Compose, ComposeService } from '@keelson/compose';")
+    .replace(composeCall, 'const compose = new Compose(project, {')
+    .replace(synthCall, `for (let i = 1; i <= ${extras}; i++) {
+  new ComposeService(compose, \`extra-\${i}\`, {
+    image: \`registry.example.com/extra-\${i}:1.0.\${i}\`,
+    networks: ['data'],
+    environment: { EXTRA_INDEX: String(i) },
+    description: \`Extra service \${i} of ${extras} (benchmark)\`,
+  });
+}
+
+project.synth();`);
+  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-scale-e2e-'));
+  try {
+    const dirs = {};
+    for (const extras of sizes) {
+      const dir = join(root, String(extras));
+      cpSync(EXAMPLE, dir, { recursive: true, filter: (path) => !path.startsWith(join(EXAMPLE, 'node_modules')) });
+      chmodSync(join(dir, '.projenrc.ts'), 0o644);
+      writeFileSync(join(dir, '.projenrc.ts'), projenrc(extras));
+      symlinkSync(join(EXAMPLE, 'node_modules'), join(dir, 'node_modules'));
+      npxProjen(dir); // first synth: writes the files of N more services
+      dirs[extras] = dir;
+    }
+    const times = Object.fromEntries(sizes.map((extras) => [extras, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const extras of sizes) times[extras].push(npxProjen(dirs[extras]));
+      log(`  npx projen round ${r + 1}/${runs}  ${sizes.map((n) => `+${n}: ${(times[n][r] / 1000).toFixed(2)} s`).join('  ')}`);
+    }
+    const composeServices = (extras) => Object.keys(parse(readFileSync(join(dirs[extras], 'compose.yaml'), 'utf-8')).services ?? {}).length;
+    return {
+      method: `\`npx projen\` in a temp copy of the example whose .projenrc.ts adds N ComposeService services; one untimed first synth, then ${runs} rounds alternating the sizes; medians, wall clock`,
+      rows: sizes.map((extras) => ({
+        extraServices: extras, composeServices: composeServices(extras), medianMs: round(median(times[extras]), 0), runsMs: times[extras].map((t) => round(t, 0)),
+      })),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
