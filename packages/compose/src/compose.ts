@@ -1,6 +1,9 @@
 import { existsSync } from 'fs';
 import { join, posix } from 'path';
-import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, ResourceLimits, locate } from '@keelson/core';
+import {
+  ComposeDocumentView, ComposeServiceRole, ComposeView, GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, ResourceLimits, locate,
+  registerModel,
+} from '@keelson/core';
 import { Component, Project } from 'projen';
 import { AppImageContext, checkCodePaths } from './private/app-image';
 import { AppService } from './app-service';
@@ -17,7 +20,7 @@ import { MigrationJob } from './migration-job';
 import { NginxService } from './nginx-service';
 import { PasswordMode, PasswordSource, passwordSources, secretPath } from './password-source';
 import { PostgresService } from './postgres-service';
-import { ConnectionDemand, ConnectionUse, connectionDemand } from './postgres-sizing';
+import { ConnectionDemand, ConnectionUse, POSTGRES_RESERVED_CONNECTIONS, connectionDemand } from './postgres-sizing';
 import { RedisService, redisUrl } from './redis-service';
 
 /** The networks the files define. */
@@ -165,6 +168,42 @@ export class Compose extends Component implements IComposeFiles {
       editHint: 'set the Compose props, or change compose.production (or service.spec(\'production\')) in .projenrc.ts',
     });
     this.node.addValidation({ validate: () => this.validateFiles() });
+    // What will be written, after escape hatches, for whole-project readers (the hardening policy).
+    const connectionsPerProcess = (props.database?.poolSize ?? 5) + (props.database?.maxOverflow ?? 10);
+    registerModel(this, 'compose', () => this.resolvedView(connectionsPerProcess));
+  }
+
+  /** Both files as their models say now, what each service does, and who holds database connections. */
+  private resolvedView(connectionsPerProcess: number): ComposeView {
+    const roles: Record<string, ComposeServiceRole> = {};
+    const add = (service: { name: string } | undefined, role: ComposeServiceRole) => { if (service) roles[service.name] = role; };
+    add(this.app, 'app');
+    add(this.postgres, 'database');
+    add(this.redis, 'cache');
+    add(this.mailpit, 'mail');
+    add(this.worker, 'worker');
+    add(this.beat, 'scheduler');
+    add(this.migrations, 'migrations');
+    add(this.nginx, 'reverse-proxy');
+    return {
+      files: COMPOSE_ENVIRONMENTS.map((environment) => {
+        const file = this.file(environment);
+        return { environment, path: file.path, document: file.document as unknown as ComposeDocumentView };
+      }),
+      roles,
+      image: this.image,
+      appServer: this.appServer,
+      database: this.postgres ? {
+        service: this.postgres.name,
+        connectionsPerProcess,
+        reservedConnections: POSTGRES_RESERVED_CONNECTIONS,
+        clients: [
+          { service: this.app.name, counting: 'app-server' as const },
+          ...(this.worker ? [{ service: this.worker.name, counting: 'celery' as const }] : []),
+          ...(this.migrations ? [{ service: this.migrations.name, counting: 'single' as const }] : []),
+        ],
+      } : undefined,
+    };
   }
 
   /** The model of the file for `environment`. */

@@ -8,3 +8,4 @@ export * from './resource-limits';
 export * from './generated-file';
 export * from './keelson-synth';
 export * from './service-project';
+export * from './resolved-model';

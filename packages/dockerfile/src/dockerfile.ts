@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import {
   GeneratedFile, HealthCheck, IAppServer, IContainerImage, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
+  registerModel,
 } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { DockerfileModel, DockerfileStage, execForm } from './dockerfile-model';
@@ -259,6 +260,10 @@ export class Dockerfile extends Component implements IContainerImage {
       editHint: 'set the Dockerfile props, or change its model (dockerfile.runtime.add(...)), in .projenrc.ts',
     });
     this.node.addValidation({ validate: () => this.validateModel() });
+    // What will be written, after escape hatches, for whole-project readers (the hardening policy).
+    registerModel(this, 'dockerfile', () => ({
+      file: this.file.path, globalArgs: this.model.globalArgs, stages: this.model.stages, image: this, appServer: this.appServer,
+    }));
   }
 
   private checkProps(props: DockerfileProps): void {

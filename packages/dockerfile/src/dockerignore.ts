@@ -1,4 +1,4 @@
-import { GeneratedFile } from '@keelson/core';
+import { GeneratedFile, registerModel } from '@keelson/core';
 import { Component, Project } from 'projen';
 
 /** Props of the .dockerignore component. */
@@ -57,6 +57,7 @@ export class DockerIgnore extends Component {
     this.file = new GeneratedFile(this, '.dockerignore', () => this.render(), {
       editHint: 'pass exclude / include to the DockerIgnore in .projenrc.ts',
     });
+    registerModel(this, 'dockerignore', () => ({ file: this.file.path, patterns: this.patterns }));
   }
 
   /** Every pattern in order, as written (exclusions, then `!` re-inclusions). */

@@ -1,7 +1,7 @@
 import { isIP } from 'net';
 import {
-  GeneratedFile, IAppServer, IReverseProxy, KeelsonConfigError, PythonRequirement, ResourceLimits, ServiceEndpoint,
-  locate,
+  AppServerView, GeneratedFile, IAppServer, IReverseProxy, KeelsonConfigError, PythonRequirement, ResourceLimits, ServiceEndpoint,
+  locate, registerModel,
 } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { EnvOverride, GunicornConfigModel, GunicornSetting } from './gunicorn-model';
@@ -185,6 +185,30 @@ export class GunicornConfig extends Component implements IAppServer {
       title: `gunicorn.conf.py for ${project.name}: gunicorn ${this.versions.gunicorn}, worker class ${this.model.get('worker_class')?.value ?? this.workerClass.importPath}.`,
     }), { editHint: 'set the GunicornConfig props, or change its model (gunicorn.model.set({...})), in .projenrc.ts' });
     this.node.addValidation({ validate: () => this.validateModel() });
+    // What will be written, after escape hatches, for whole-project readers (the hardening policy).
+    registerModel(this, 'app-server', () => this.resolvedView());
+  }
+
+  /** The file as the model says now: binds, trusted proxies, paths written at run time, every setting. */
+  private resolvedView(): AppServerView {
+    const setting = (name: string) => this.model.get(name);
+    const variable = (name: string) => setting(name)?.env?.[0]?.name;
+    const bind = setting('bind')?.value;
+    const forwarded = setting('forwarded_allow_ips')?.value;
+    const tmpDir = setting('worker_tmp_dir')?.value;
+    return {
+      file: this.file.path,
+      server: this,
+      binds: Array.isArray(bind) ? bind.map(String) : typeof bind === 'string' ? [bind] : ['127.0.0.1:8000'],
+      portVariable: variable('bind'),
+      // gunicorn's own default when an escape hatch removed the setting.
+      forwardedAllowIps: typeof forwarded === 'string' ? forwarded.split(',').map((a) => a.trim()).filter((a) => a !== '') : ['127.0.0.1', '::1'],
+      forwardedAllowIpsVariable: variable('forwarded_allow_ips'),
+      workersVariable: variable('workers'),
+      // Heartbeat files; without the setting gunicorn uses the default temp dir.
+      writablePaths: [typeof tmpDir === 'string' ? tmpDir : '/tmp'],
+      settings: Object.fromEntries(this.model.settings.map((s) => [s.name, s.value])),
+    };
   }
 
   /**

@@ -1,7 +1,10 @@
-import { GeneratedFile, IAppServer, IReverseProxy, KeelsonConfigError, ResourceLimits, locate } from '@keelson/core';
+import { posix } from 'path';
+import {
+  GeneratedFile, IAppServer, IReverseProxy, KeelsonConfigError, ResourceLimits, ReverseProxyView, locate, registerModel,
+} from '@keelson/core';
 import { Component, Project } from 'projen';
 import {
-  FORWARDING_HEADERS, TEMP_PATH_DIRECTIVES, checkNginxModel, findUpstream, proxyingBlocks, readTimeoutSeconds,
+  FORWARDING_HEADERS, TEMP_PATH_DIRECTIVES, checkNginxModel, effective, findUpstream, proxyingBlocks, readTimeoutSeconds,
   upstreamIdleSeconds,
 } from './nginx-config-checks';
 import { HstsProps, NginxConfigProps, NginxRouteProps, OcspStaplingProps, SecurityHeadersProps, StaticFilesProps } from './nginx-config-props';
@@ -165,6 +168,43 @@ export class NginxConfig extends Component implements IReverseProxy {
         appServer: this.upstream, upstreamName: NginxConfig.UPSTREAM_NAME, unprivileged: this.unprivileged, tmpDir: this.tmpDir,
       }),
     });
+    // What will be written, after escape hatches, for whole-project readers (the hardening policy).
+    registerModel(this, 'reverse-proxy', () => this.resolvedView());
+  }
+
+  /** The file as the model says now: upstream servers, listen ports, paths written at run time, TLS. */
+  private resolvedView(): ReverseProxyView {
+    const http = this.main.blocks('http')[0];
+    const upstreams = (findUpstream(this.main, NginxConfig.UPSTREAM_NAME)?.directives('server') ?? []).flatMap((d) => {
+      const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(d.args[0] ?? '');
+      return match ? [{ host: match[1], port: Number(match[2]) }] : [];
+    });
+    const blocks = this.main.walk();
+    const listenPorts = [...new Set(blocks.flatMap(({ block }) => block.directives('listen'))
+      .map((d) => Number(/(?:^|:)(\d+)$/.exec(d.args[0] ?? '')?.[1]))
+      .filter((port) => Number.isInteger(port)))];
+    // The directories nginx creates its files in; without the directives, the official image's build defaults.
+    const pid = this.main.directive('pid')?.args[0] ?? '/var/run/nginx.pid';
+    const temp = TEMP_PATH_DIRECTIVES.map((name) => http?.directive(name)?.args[0] ?? `/var/cache/nginx/${name.replace(/_temp_path$/, '_temp')}`);
+    const writablePaths = [...new Set([pid, ...temp].map((path) => posix.dirname(path)))];
+    const forwardsClientAddress = proxyingBlocks(this.main, NginxConfig.UPSTREAM_NAME).every(({ block, ancestors }) =>
+      effective('proxy_set_header', block, ancestors)
+        .some((h) => (h.args[0] ?? '').toLowerCase() === 'x-forwarded-for' && ['$remote_addr', '$proxy_add_x_forwarded_for'].includes(h.args[1] ?? '')));
+    const tls = blocks.some(({ block }) => block.directives('listen').some((d) => d.args.includes('ssl')));
+    const protocols = blocks.flatMap(({ block }) => block.directives('ssl_protocols')).flatMap((d) => d.args);
+    return {
+      file: this.file.path,
+      proxy: this,
+      appServer: this.upstream,
+      upstreams,
+      listenPorts,
+      writablePaths,
+      forwardsClientAddress,
+      // nginx's own default since 1.23 when TLS is on without ssl_protocols.
+      tlsProtocols: tls ? (protocols.length > 0 ? [...new Set(protocols)] : ['TLSv1.2', 'TLSv1.3']) : [],
+      serverTokens: (http?.directive('server_tokens')?.args[0] ?? 'on') !== 'off',
+      configPath: '/etc/nginx/nginx.conf',
+    };
   }
 
   /** Seconds nginx keeps an idle upstream connection (`keepalive_timeout` of the upstream, as the model says). */

@@ -1,0 +1,308 @@
+import { IConstruct } from 'constructs';
+import { IAppServer, IReverseProxy } from './app-server';
+import { IContainerImage } from './container-image';
+import { constructPath } from './errors';
+
+/*
+ * Resolved models: what a component WILL write, after escape hatches, as read-only views that whole-project
+ * readers (the hardening policy) find through the construct tree without importing the component.
+ *
+ * A component registers a function, not a value: the view is built when it is read (in preSynthesize), so a change
+ * made to the model in .projenrc.ts after construction is what the reader sees.
+ */
+
+/** One Dockerfile instruction as written, e.g. `{ keyword: 'USER', args: '65532:65532' }`. */
+export interface DockerInstructionView {
+  /** Upper case. */
+  readonly keyword: string;
+  /** Everything after the keyword. */
+  readonly args: string;
+}
+
+/** A build stage: `FROM <from> AS <name>` and its instructions, in order. */
+export interface DockerStageView {
+  readonly name: string;
+  readonly from: string;
+  readonly instructions: readonly DockerInstructionView[];
+}
+
+/** A Dockerfile as it will be written. */
+export interface DockerfileView {
+  /** The file, relative to the project root. */
+  readonly file: string;
+  /** Instructions before the first stage (base image ARGs). */
+  readonly globalArgs: readonly DockerInstructionView[];
+  readonly stages: readonly DockerStageView[];
+  /** The image contract: endpoint, security profile, health check, working directory, entrypoint, build args. */
+  readonly image: IContainerImage;
+  /**
+   * The app server the image runs, when one is wired.
+   * @default - none
+   */
+  readonly appServer?: IAppServer;
+}
+
+/** A .dockerignore as it will be written. */
+export interface DockerIgnoreView {
+  readonly file: string;
+  /** Every pattern, in order (`!` re-inclusions included). */
+  readonly patterns: readonly string[];
+}
+
+/** An app server's config file as it will be written (e.g. gunicorn.conf.py). */
+export interface AppServerView {
+  readonly file: string;
+  /** The app server contract; its timings are read from the model. */
+  readonly server: IAppServer;
+  /** Addresses bound, `host:port`, as the model says before any environment override. */
+  readonly binds: readonly string[];
+  /**
+   * The environment variable that replaces the bound port at start.
+   * @default - none: the port is fixed
+   */
+  readonly portVariable?: string;
+  /** Peers trusted to set X-Forwarded-* headers, as the model says (`*` trusts every peer). */
+  readonly forwardedAllowIps: readonly string[];
+  /**
+   * The environment variable that replaces `forwardedAllowIps` at start.
+   * @default - none
+   */
+  readonly forwardedAllowIpsVariable?: string;
+  /**
+   * The environment variable that fixes the worker count at start.
+   * @default - none
+   */
+  readonly workersVariable?: string;
+  /** Directories the server and its workers write to at run time (heartbeat files, temp files, sockets). */
+  readonly writablePaths: readonly string[];
+  /** Every setting written, by name, with its value (null when computed at start). */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** One `server` of a proxy's upstream. */
+export interface UpstreamServerView {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A reverse proxy's config file as it will be written (e.g. nginx/nginx.conf). */
+export interface ReverseProxyView {
+  readonly file: string;
+  /** The reverse proxy contract; its timeouts are read from the model. */
+  readonly proxy: IReverseProxy;
+  /** The app server the proxy was wired to. */
+  readonly appServer: IAppServer;
+  /** The servers of the upstream that proxies to the app. */
+  readonly upstreams: readonly UpstreamServerView[];
+  /** Ports it listens on. */
+  readonly listenPorts: readonly number[];
+  /** Directories it writes to at run time (pid file, temp files). */
+  readonly writablePaths: readonly string[];
+  /** Whether every location that proxies to the app sets X-Forwarded-For from the connection. */
+  readonly forwardsClientAddress: boolean;
+  /** TLS protocols enabled; empty without TLS. */
+  readonly tlsProtocols: readonly string[];
+  /** Whether it advertises its version (`server_tokens`). */
+  readonly serverTokens: boolean;
+  /** Where the proxy reads this file inside its container, e.g. `/etc/nginx/nginx.conf`. */
+  readonly configPath: string;
+}
+
+/** What a compose service does in the deployment, as the component that added it knows. */
+export type ComposeServiceRole = 'app' | 'worker' | 'scheduler' | 'migrations' | 'reverse-proxy' | 'database' | 'cache' | 'mail' | 'other';
+
+/** A health check as compose writes it. */
+export interface ComposeHealthCheckView {
+  readonly test?: string | readonly string[];
+  readonly disable?: boolean | string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * One compose service as written: the keys the hardening rules read, typed loosely (compose accepts several forms),
+ * and any other key.
+ */
+export interface ComposeServiceView {
+  readonly image?: string;
+  readonly build?: string | { readonly context?: string; readonly dockerfile?: string; readonly target?: string; readonly args?: unknown };
+  readonly user?: string;
+  readonly read_only?: boolean | string;
+  readonly privileged?: boolean | string;
+  readonly tmpfs?: string | readonly string[];
+  readonly cap_add?: readonly string[];
+  readonly cap_drop?: readonly string[];
+  readonly security_opt?: readonly string[];
+  readonly ports?: readonly unknown[];
+  readonly volumes?: readonly unknown[];
+  readonly networks?: unknown;
+  readonly network_mode?: string;
+  readonly pid?: string | null;
+  readonly ipc?: string;
+  readonly environment?: unknown;
+  readonly healthcheck?: ComposeHealthCheckView;
+  readonly command?: unknown;
+  readonly entrypoint?: unknown;
+  readonly deploy?: unknown;
+  readonly pids_limit?: unknown;
+  readonly stop_grace_period?: string;
+  readonly [key: string]: unknown;
+}
+
+/** A compose document as written. */
+export interface ComposeDocumentView {
+  readonly services: Readonly<Record<string, ComposeServiceView>>;
+  readonly networks?: Readonly<Record<string, unknown>>;
+  readonly volumes?: Readonly<Record<string, unknown>>;
+  readonly secrets?: Readonly<Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
+/** One compose file as it will be written. */
+export interface ComposeFileView {
+  /** e.g. `development` or `production`. */
+  readonly environment: string;
+  readonly path: string;
+  readonly document: ComposeDocumentView;
+}
+
+/** How a database client service counts the connections it may hold. */
+export interface DatabaseClientView {
+  readonly service: string;
+  /**
+   * `app-server`: replicas x workers (the workers variable, else the app server's `workersFor` of the limits);
+   * `celery`: replicas x `--concurrency`; `single`: one process, one connection.
+   */
+  readonly counting: 'app-server' | 'celery' | 'single';
+}
+
+/** The database of a compose deployment and the services that hold connections to it. */
+export interface ComposeDatabaseView {
+  readonly service: string;
+  /** Connections one client process may hold (pool plus overflow). */
+  readonly connectionsPerProcess: number;
+  /** Connections the database keeps for superusers. */
+  readonly reservedConnections: number;
+  readonly clients: readonly DatabaseClientView[];
+}
+
+/** The compose files of a deployment, as they will be written. */
+export interface ComposeView {
+  readonly files: readonly ComposeFileView[];
+  /** What each service does, by service name; services not listed are `other`. */
+  readonly roles: Readonly<Record<string, ComposeServiceRole>>;
+  /** The app image the app, worker, scheduler and migration services run. */
+  readonly image: IContainerImage;
+  /**
+   * The app server the app service runs.
+   * @default - none
+   */
+  readonly appServer?: IAppServer;
+  /**
+   * The database and its clients.
+   * @default - no database
+   */
+  readonly database?: ComposeDatabaseView;
+}
+
+/** One container of a Kubernetes workload, as written. */
+export interface KubernetesContainerView {
+  readonly name: string;
+  readonly image?: string;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * Whether it runs the service's own image (the Dockerfile's), whose user the image fixes.
+   * @default false
+   */
+  readonly appImage?: boolean;
+}
+
+/** One Kubernetes workload (Deployment, Job, ...), as written. */
+export interface KubernetesWorkloadView {
+  readonly file: string;
+  readonly name: string;
+  /** Pod-level securityContext.runAsUser / runAsGroup, inherited by containers that set none. */
+  readonly podRunAsUser?: number;
+  readonly podRunAsGroup?: number;
+  readonly containers: readonly KubernetesContainerView[];
+}
+
+/** The Kubernetes manifests of a deployment, as they will be written. */
+export interface KubernetesView {
+  readonly workloads: readonly KubernetesWorkloadView[];
+}
+
+/** The view each kind of resolved model has. */
+export interface ResolvedModelViews {
+  'dockerfile': DockerfileView;
+  'dockerignore': DockerIgnoreView;
+  'app-server': AppServerView;
+  'reverse-proxy': ReverseProxyView;
+  'compose': ComposeView;
+  'kubernetes': KubernetesView;
+}
+
+/** The kinds of resolved model. */
+export type ResolvedModelKind = keyof ResolvedModelViews;
+
+/** Every kind, in a stable order. */
+export const RESOLVED_MODEL_KINDS: readonly ResolvedModelKind[] = ['dockerfile', 'dockerignore', 'app-server', 'reverse-proxy', 'compose', 'kubernetes'];
+
+/** A resolved model registered on a construct. */
+export interface RegisteredModel<K extends ResolvedModelKind = ResolvedModelKind> {
+  readonly kind: K;
+  /** The construct that registered it. */
+  readonly construct: IConstruct;
+  /** Its construct path as users read it, e.g. `svc/Dockerfile`. */
+  readonly path: string;
+  /** Builds the view from the model as it is now. */
+  resolve(): ResolvedModelViews[K];
+}
+
+// A global symbol, so that two copies of @keelson/core in one process still see each other's registrations.
+const REGISTRY = Symbol.for('@keelson/core.resolved-models');
+
+interface Registration {
+  readonly kind: ResolvedModelKind;
+  readonly resolve: () => unknown;
+}
+
+function registrations(construct: IConstruct): Registration[] {
+  return ((construct as unknown as Record<symbol, Registration[] | undefined>)[REGISTRY]) ?? [];
+}
+
+/**
+ * Registers the resolved model of `scope`: `resolve` builds its view from the model as it is when read.
+ * A construct may register several kinds, and one kind once.
+ */
+export function registerModel<K extends ResolvedModelKind>(scope: IConstruct, kind: K, resolve: () => ResolvedModelViews[K]): void {
+  const holder = scope as unknown as Record<symbol, Registration[] | undefined>;
+  const existing = holder[REGISTRY] ?? [];
+  if (existing.some((r) => r.kind === kind)) {
+    throw new Error(`${constructPath(scope)} already registered a '${kind}' model`);
+  }
+  Object.defineProperty(scope, REGISTRY, { value: [...existing, { kind, resolve }], configurable: true, enumerable: false });
+}
+
+/** Whether `construct` registered a model of `kind`. */
+export function hasModel(construct: IConstruct, kind: ResolvedModelKind): boolean {
+  return registrations(construct).some((r) => r.kind === kind);
+}
+
+/** Every model of `kind` registered in the tree under `root` (root included), in construct order. */
+export function findModels<K extends ResolvedModelKind>(root: IConstruct, kind: K): RegisteredModel<K>[] {
+  const found: RegisteredModel<K>[] = [];
+  for (const construct of root.node.findAll()) {
+    for (const registration of registrations(construct)) {
+      if (registration.kind !== kind) continue;
+      found.push({
+        kind,
+        construct,
+        path: constructPath(construct),
+        resolve: registration.resolve as () => ResolvedModelViews[K],
+      });
+    }
+  }
+  return found;
+}
