@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './processes.mjs';
-import { HEALTH, HOST, sizingLine, startStack, stopStack, workerBoots } from './stacks.mjs';
+import { HEALTH, HOST, frontLogSince, logMark, sizingLine, startStack, stopStack, workerBoots } from './stacks.mjs';
 import { median, ratio, round } from './stats.mjs';
 import { wrk } from './wrk.mjs';
 
@@ -54,11 +54,14 @@ export async function runServing(load, log = console.log) {
         for (const name of order) {
           const url = `http://127.0.0.1:${stacks[name].port}${HEALTH}`;
           const warmup = wrk({ url, threads: load.threads, connections: load.connections, seconds: load.warmupSeconds, headers: scenario.headers });
+          const mark = logMark(stacks[name]);
           const measured = wrk({ url, threads: load.threads, connections: load.connections, seconds: load.durationSeconds, headers: scenario.headers });
-          runs.push({ scenario: scenario.name, round: r + 1, stack: name, warmup: strip(warmup), ...measured });
+          const front = frontLogSince(stacks[name], mark);
+          runs.push({ scenario: scenario.name, round: r + 1, stack: name, warmup: strip(warmup), ...measured, front });
+          const statuses = Object.entries(front.nonOkStatuses).map(([status, n]) => `${n}x${status}`).join(' ');
           log(`  ${scenario.name.padEnd(6)} round ${r + 1}  ${name.padEnd(7)} ${measured.requestsPerSecond.toFixed(0).padStart(6)} req/s  `
             + `p50 ${measured.p50Ms.toFixed(1).padStart(6)} ms  p99 ${measured.p99Ms.toFixed(1).padStart(7)} ms  `
-            + `non-2xx ${measured.non2xx}  socket errors ${measured.socketErrorTotal}`);
+            + `non-2xx ${measured.non2xx}${statuses ? ` (${statuses})` : ''}  socket errors ${measured.socketErrorTotal}`);
         }
       }
     }
@@ -78,6 +81,9 @@ export async function runServing(load, log = console.log) {
           requests: mine.reduce((sum, m) => sum + m.requests, 0),
           warmupNon2xx: mine.reduce((sum, m) => sum + m.warmup.non2xx, 0),
           warmupSocketErrors: mine.reduce((sum, m) => sum + m.warmup.socketErrorTotal, 0),
+          frontNonOkStatuses: addUp(mine.map((m) => m.front.nonOkStatuses)),
+          frontErrors: addUp(mine.map((m) => m.front.errors)),
+          frontClientClosed499AtEnd: mine.reduce((sum, m) => sum + m.front.clientClosed499, 0),
         };
       }
       const s = summary[scenario.name];
@@ -100,6 +106,12 @@ export async function runServing(load, log = console.log) {
     if (!process.env.KEELSON_BENCH_KEEP) rmSync(root, { recursive: true, force: true });
     else log(`  kept ${root}`);
   }
+}
+
+function addUp(counts) {
+  const total = {};
+  for (const count of counts) for (const [key, n] of Object.entries(count)) total[key] = (total[key] ?? 0) + n;
+  return total;
 }
 
 /** A run without wrk's full report (kept only when something went wrong). */

@@ -6,7 +6,7 @@
 // Debian's programs: nginx 1.22, gunicorn 20.1, uvicorn 0.17.6 (whose uvicorn.workers.UvicornWorker both gunicorn
 // configs use). Every process goes through processes.mjs: its own group, log to a file, killed at the end.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { start, stop, waitReady } from './processes.mjs';
@@ -152,6 +152,7 @@ export async function startStack(name, root, ports) {
     entries.push(app);
     await waitReady('uvicorn', ports.front, HEALTH, HOST, entries);
     stack.app = app;
+    stack.logs = { access: app.log, errors: app.log };
     stack.details = { command: `python3 -m uvicorn app.main:app --host 127.0.0.1 --port ${ports.front}`, processes: 1 };
     return stack;
   }
@@ -177,6 +178,7 @@ export async function startStack(name, root, ports) {
   entries.push(nginx);
   await waitReady(`${name} nginx`, ports.front, HEALTH, HOST, entries);
   stack.app = app;
+  stack.logs = { access: name === 'chapter' ? join(dir, 'access.log') : nginx.log, errors: nginx.log };
   return stack;
 }
 
@@ -192,4 +194,42 @@ export function sizingLine(stack) {
 
 export async function stopStack(stack) {
   for (const entry of [...stack.entries].reverse()) await stop(entry);
+}
+
+/** Where the stack's front logs are now: pass it to `frontLogSince` after a run. */
+export function logMark(stack) {
+  const size = (path) => (existsSync(path) ? statSync(path).size : 0);
+  return { access: size(stack.logs.access), errors: size(stack.logs.errors) };
+}
+
+function readFrom(path, offset) {
+  if (!existsSync(path)) return '';
+  const length = statSync(path).size - offset;
+  if (length <= 0) return '';
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try { readSync(fd, buffer, 0, length, offset); } finally { closeSync(fd); }
+  return buffer.toString('utf-8');
+}
+
+/**
+ * What the front (nginx, or uvicorn for the floor) logged since `mark`: the count of each status that is not
+ * 2xx/3xx, and its error-level messages (counted, client details cut), which say why a 502 was a 502. nginx's 499
+ * ("client closed request") is counted apart: wrk closes its connections with requests in flight when its time is
+ * up, and does not count those as errors; nor should we.
+ */
+export function frontLogSince(stack, mark) {
+  const statuses = {};
+  let clientClosed = 0;
+  for (const match of readFrom(stack.logs.access, mark.access).matchAll(/"status":(\d{3})|HTTP\/[\d.]+" (\d{3})/g)) {
+    const status = match[1] ?? match[2];
+    if (status === '499') clientClosed++;
+    else if (!/^[23]/.test(status)) statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  const errors = {};
+  for (const match of readFrom(stack.logs.errors, mark.errors).matchAll(/\[(?:error|crit|alert|emerg)\] \d+#\d+: (?:\*\d+ )?([^\n]*?)(?:, client: [^\n]*)?$/gm)) {
+    const message = match[1].slice(0, 160);
+    errors[message] = (errors[message] ?? 0) + 1;
+  }
+  return { nonOkStatuses: statuses, clientClosed499: clientClosed, errors };
 }
