@@ -203,6 +203,31 @@ keelsonPackage({
   devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3'],
 });
 
+keelsonPackage({
+  name: 'kubernetes',
+  description: 'Keelson Kubernetes manifests (k8s/*.yaml) from the same declaration, with the same hardening, built with cdk8s.',
+  internalDeps: [core],
+  deps: ['cdk8s@^2.70', 'cdk8s-plus-33@^2.5', 'yaml@^2'],
+  devDeps: ['kubernetes-models@^5'],
+});
+
+keelsonPackage({
+  name: 'pipeline',
+  description: 'Keelson image pipeline: a generated CI workflow that builds, scans, signs and publishes the image, and keeps pinned bases current.',
+  internalDeps: [core],
+  deps: ['yaml@^2'],
+  devDeps: ['@action-validator/core@^0.6', '@action-validator/cli@^0.6', 'ajv@^8', 'ajv-formats@^3'],
+});
+
+keelsonPackage({
+  name: 'fastapi',
+  description: 'Keelson FastApiService: one declaration for the whole FastAPI deployment, and a projen project type for new services.',
+  internalDeps: [core],
+  deps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^',
+    '@keelson/compose@workspace:^', '@keelson/hardening-policy@workspace:^'],
+  devDeps: ['@mermaid-js/parser@^2', 'yaml@^2'],
+});
+
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
 function relativeDir(pkg: typescript.TypeScriptProject): string {
   return pkg.outdir.replace(`${root.outdir}/`, '');
