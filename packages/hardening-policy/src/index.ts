@@ -1,1 +1,12 @@
-export {};
+export * from './rule';
+export * from './rules';
+export * from './packs';
+export * from './packs/catalogue';
+export * from './waiver';
+export * from './evaluate';
+export * from './policy-input';
+export * from './summary';
+export * from './reports';
+export * from './docker-run';
+export * from './rules-doc';
+export * from './hardening-policy';

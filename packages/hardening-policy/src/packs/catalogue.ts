@@ -1,0 +1,259 @@
+/** A reference: a benchmark item or another tool's check for the same thing. */
+export interface RuleReference {
+  /** e.g. `CIS Docker Benchmark 5.12`, `hadolint DL3002`, `Trivy DS002`, `KICS (compose) Privileged Containers Enabled`. */
+  readonly name: string;
+  /**
+   * A link.
+   * @default - none
+   */
+  readonly url?: string;
+}
+
+/** What every pack says about a rule besides its level. */
+export interface RuleDoc {
+  /** The stable id waivers and reports use, e.g. `KS-DF-001`. */
+  readonly id: string;
+  /** Why it matters. */
+  readonly why: string;
+  /** How to fix a finding, in Keelson's terms. */
+  readonly fix: string;
+  readonly references: readonly RuleReference[];
+}
+
+const cis = (item: string, title: string): RuleReference => ({ name: `CIS Docker Benchmark ${item} (${title})` });
+const hadolint = (id: string): RuleReference => ({ name: `hadolint ${id}`, url: `https://github.com/hadolint/hadolint/wiki/${id}` });
+const trivy = (id: string): RuleReference => ({ name: `Trivy ${id}` });
+const kics = (query: string): RuleReference => ({ name: `KICS (docker compose) "${query}"` });
+const none = (why: string): RuleReference => ({ name: `no single-file linter: ${why}` });
+
+/**
+ * The ids, explanations, fixes and references of every rule, by rule name. Ids never change meaning: a retired rule
+ * keeps its id unused. DF: Dockerfile, CO: compose, NX: proxy config, X: across files.
+ */
+export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
+  NonRootFinalUser: {
+    id: 'KS-DF-001',
+    why: 'A process that runs as root in the container is root on the host the moment it escapes, and can rewrite everything in the image.',
+    fix: 'Keep `USER <uid>:<gid>` last in the runtime stage (the Dockerfile component writes it from the security profile); do not add a later USER root.',
+    references: [cis('4.1', 'a user for the container has been created'), hadolint('DL3002'), trivy('DS002')],
+  },
+  BaseImageTagPinned: {
+    id: 'KS-DF-002',
+    why: "An untagged or 'latest' base image changes under the build: two builds of one commit differ, and a break arrives without a diff.",
+    fix: "Give builderImage / runtimeImage a patch-level tag (the flavours' defaults are), or a digest.",
+    references: [hadolint('DL3006'), hadolint('DL3007'), trivy('DS001')],
+  },
+  BaseImageDigestPinned: {
+    id: 'KS-DF-003',
+    why: 'A tag can be moved by whoever controls the registry; a digest names exactly the bytes that were reviewed and scanned.',
+    fix: 'Set builderImageDigest and runtimeImageDigest (`docker buildx imagetools inspect <image>` prints them), and renew them on purpose.',
+    references: [cis('4.2', 'containers use only trusted base images'), { name: 'OpenSSF Scorecard Pinned-Dependencies' }],
+  },
+  NoAddForLocalFiles: {
+    id: 'KS-DF-004',
+    why: 'ADD unpacks archives and fetches URLs: a local file that happens to be a tarball is expanded into the image.',
+    fix: "Use COPY (dockerfile.runtime.add('COPY', ...)).",
+    references: [cis('4.9', 'COPY is used instead of ADD'), hadolint('DL3020'), trivy('DS005')],
+  },
+  NoSecretsInArgOrEnv: {
+    id: 'KS-DF-005',
+    why: "Build arguments stay in the image's history and ENV in its config: anyone who can pull the image reads them.",
+    fix: 'Pass build-time secrets with `RUN --mount=type=secret`, run-time ones through the runtime (compose secrets, *_FILE variables, an orchestrator secret).',
+    references: [cis('4.10', 'secrets are not stored in Dockerfiles')],
+  },
+  ImageHealthCheckPresent: {
+    id: 'KS-DF-006',
+    why: 'Without a HEALTHCHECK, `docker run` and every runtime that honours it cannot tell a hung server from a working one.',
+    fix: "Keep the Dockerfile's HEALTHCHECK (the component writes one that probes the endpoint with the image's own Python).",
+    references: [cis('4.6', 'HEALTHCHECK instructions have been added to container images'), trivy('DS026')],
+  },
+  ExecFormEntrypoint: {
+    id: 'KS-DF-007',
+    why: 'In shell form /bin/sh is PID 1: SIGTERM never reaches the server, which is killed without draining its requests; a shell-less image cannot start at all.',
+    fix: 'Write ENTRYPOINT and CMD as JSON arrays (execForm([...]) in an escape hatch).',
+    references: [hadolint('DL3025')],
+  },
+  AptInstallMinimal: {
+    id: 'KS-DF-008',
+    why: 'Recommended packages and package lists enlarge the image and its attack surface without being used.',
+    fix: 'Write apt-get install with --no-install-recommends and `rm -rf /var/lib/apt/lists/*` in the same RUN.',
+    references: [hadolint('DL3015'), hadolint('DL3009'), trivy('DS029')],
+  },
+  ComposeNoPrivileged: {
+    id: 'KS-CO-001',
+    why: 'A privileged container has every capability and every device of the host: it is root on the host.',
+    fix: 'Remove `privileged` from the service; add back the one capability needed, with a reason (SecurityProfile addCapabilities + capabilityReasons).',
+    references: [cis('5.4', 'privileged containers are not used'), kics('Privileged Containers Enabled')],
+  },
+  ComposeCapabilitiesDropped: {
+    id: 'KS-CO-002',
+    why: "Docker's default capabilities (CHOWN, SETUID, NET_RAW, ...) are more than a web service needs; SYS_ADMIN and the like control the host.",
+    fix: 'Keep `cap_drop: [ALL]` (ComposeService writes it) and add back only harmless capabilities, each with a reason.',
+    references: [cis('5.3', 'Linux kernel capabilities are restricted within containers'), kics('Container Capabilities Unrestricted')],
+  },
+  ComposeNoDockerSocket: {
+    id: 'KS-CO-003',
+    why: 'The Docker socket gives root on the host to whoever can write to it; a system directory of the host lets the container change the host.',
+    fix: 'Remove the mount. Mount project files (./...) or named volumes only.',
+    references: [cis('5.31', 'the Docker socket is not mounted inside any containers'), cis('5.5', 'sensitive host system directories are not mounted'),
+      kics('Docker Socket Mounted In Container'), kics('Volume Has Sensitive Host Directory')],
+  },
+  ComposeNoHostNamespaces: {
+    id: 'KS-CO-004',
+    why: "Sharing the host's network, PID, IPC, UTS or user namespace removes the isolation the container exists for.",
+    fix: 'Remove network_mode/pid/ipc/uts/userns_mode: host; publish ports instead of using the host network.',
+    references: [cis('5.9', "the host's network namespace is not shared"), cis('5.15', "the host's process namespace is not shared"),
+      cis('5.16', "the host's IPC namespace is not shared"), kics('Host Namespace is Shared')],
+  },
+  ComposeLimitsSet: {
+    id: 'KS-CO-005',
+    why: 'Without CPU, memory and pids limits one runaway container (a leak, a fork bomb) starves the host and every other service.',
+    fix: 'Give the service ResourceLimits (cpus, memoryMiB, pids); ComposeService writes deploy.resources.limits and pids_limit.',
+    references: [cis('5.10', 'memory usage for container is limited'), cis('5.11', 'CPU priority is set appropriately'), cis('5.28', 'PIDs cgroup limit is used'),
+      kics('Memory Not Limited'), kics('Cpus Not Limited'), kics('Pids Limit Not Set')],
+  },
+  ComposeNoNewPrivileges: {
+    id: 'KS-CO-006',
+    why: 'Without no-new-privileges a process can become root through a setuid binary of the image.',
+    fix: 'Keep the security profile\'s noNewPrivileges (default true): ComposeService writes `security_opt: ["no-new-privileges:true"]`.',
+    references: [cis('5.25', 'the container is restricted from acquiring additional privileges'), kics('No New Privileges Not Set')],
+  },
+  ComposeReadOnlyRoot: {
+    id: 'KS-CO-007',
+    why: 'A writable root lets an attacker who runs code in the container change its programs and plant files that survive restarts of the process.',
+    fix: 'Keep readOnlyRootFilesystem (default true) and list what the service writes in writablePaths (tmpfs) or mounts.',
+    references: [cis('5.12', "the container's root filesystem is mounted as read only")],
+  },
+  ComposeNonRootUser: {
+    id: 'KS-CO-008',
+    why: "A service without `user:` runs as its image's default user, which is root for most images.",
+    fix: "Give the service a SecurityProfile with the image's non-root uid and gid (postgres and redis: 999, nginx-unprivileged: 101).",
+    references: [cis('4.1', 'a user for the container has been created'), cis('5.23', 'docker exec commands are not used with the user=root option')],
+  },
+  DataServicesNotExposed: {
+    id: 'KS-CO-009',
+    why: 'A database or broker published on every interface is reachable from the LAN, and from the internet behind a careless firewall.',
+    fix: "Publish data services on 127.0.0.1 only (PortMapping hostIp, Keelson's default), or not at all in production.",
+    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface')],
+  },
+  PortsBoundToInterface: {
+    id: 'KS-CO-010',
+    why: 'Every port published on all interfaces is attack surface; in a deployment with a proxy, the proxy is the only door.',
+    fix: 'Publish the service on 127.0.0.1 (hostIp), or reach it through the proxy.',
+    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface')],
+  },
+  ComposeImagesPinned: {
+    id: 'KS-CO-011',
+    why: "An untagged or 'latest' image changes at the next pull: an upgrade nobody reviewed, or a break nobody can bisect.",
+    fix: 'Give the image a fixed tag, e.g. postgres:18.6-bookworm (Keelson\'s defaults are).',
+    references: [kics('Image Version Using \'latest\''), kics('Image Version Not Explicit')],
+  },
+  ComposeImageDigestPinned: {
+    id: 'KS-CO-012',
+    why: 'A tag can be moved by whoever controls the registry; a digest pins exactly the bytes that were reviewed.',
+    fix: 'Append @sha256:<digest> to the image (the *_IMAGE variables keep it overridable).',
+    references: [{ name: 'OpenSSF Scorecard Pinned-Dependencies' }],
+  },
+  ComposeSecretsNotInline: {
+    id: 'KS-CO-013',
+    why: 'A password written in a committed compose file is in the repository history forever, and a default password is the same one everywhere.',
+    fix: 'Use ComposeValue.required(NAME, message) (`${NAME:?message}`) or passwords: \'files\' (compose secrets and *_FILE variables).',
+    references: [kics('Passwords And Secrets - Generic Password')],
+  },
+  ComposeHealthChecks: {
+    id: 'KS-CO-014',
+    why: 'A hung process without a health check looks alive: nothing waits for it to recover, nothing restarts it.',
+    fix: 'Give the service a healthCheck that works inside its image (a ready endpoint, `celery inspect ping -d celery@$HOSTNAME`, an nginx location).',
+    references: [cis('5.26', 'container health is checked at runtime'), kics('Healthcheck Not Set')],
+  },
+  ProxyTlsModern: {
+    id: 'KS-NX-001',
+    why: 'SSLv3, TLS 1.0 and 1.1 have known attacks and are deprecated (RFC 8996).',
+    fix: "Use the TLS profile 'intermediate' or 'modern' (NginxConfig tls.profile).",
+    references: [{ name: 'RFC 8996', url: 'https://www.rfc-editor.org/rfc/rfc8996' }, { name: 'Mozilla Server Side TLS' }],
+  },
+  ProxyHidesVersion: {
+    id: 'KS-NX-002',
+    why: 'A version in every response tells a scanner which known vulnerabilities to try.',
+    fix: 'Keep `server_tokens off` (NginxConfig writes it).',
+    references: [{ name: 'CIS NGINX Benchmark 2.5.1 (server_tokens directive is set to off)' }],
+  },
+  HealthCheckProbesServedEndpoint: {
+    id: 'KS-X-001',
+    why: 'A health check on a port the server does not bind, or a path it does not serve, marks a working container unhealthy: compose never starts what waits for it, an orchestrator restarts it forever.',
+    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile; do not set PORT differently in compose than the probe reads.',
+    references: [none('the probe lives in the Dockerfile or compose, the bind in the app server\'s config')],
+  },
+  ExposedPortMatchesServer: {
+    id: 'KS-X-002',
+    why: 'EXPOSE documents the port to `docker run -P`, to orchestrator UIs and to readers; a wrong one sends traffic nowhere.',
+    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile.',
+    references: [none('EXPOSE is in the Dockerfile, the bind in the app server\'s config')],
+  },
+  WritablePathsOwnedByRuntimeUser: {
+    id: 'KS-X-003',
+    why: 'A directory the server must write but root owns is not writable once it is a volume or the root is writable: the first upload or cache write fails.',
+    fix: "Keep the Dockerfile's `COPY --chown=<uid>:<gid>` of each writable path, with the uid and gid of the final USER.",
+    references: [none('the owner is set in the Dockerfile, the path in the security profile, the user by USER or the runtime')],
+  },
+  ReadOnlyRootLeavesServerPathsWritable: {
+    id: 'KS-X-004',
+    why: 'On a read-only root, a path the server, its workers or the proxy write that is no tmpfs or volume makes them fail at start or at the first write.',
+    fix: "Add the path to the service's writablePaths (a tmpfs) or mount a volume there; keep a tmpfs mode writable by the service's user.",
+    references: [none('the paths come from the app server\'s and the proxy\'s configs, the mounts from compose')],
+  },
+  ProxyUpstreamReachesAppServer: {
+    id: 'KS-X-005',
+    why: "An upstream that names no service, a service on no shared network, or a port the app does not bind is a 502 on every request.",
+    fix: 'Give NginxConfig the app server (upstream) and upstreamHost of the compose app service; keep nginx and the app on the edge network.',
+    references: [none('the upstream is in nginx.conf, the services and networks in compose, the port in the app server\'s config')],
+  },
+  ProxyTimeoutsMatchAppServer: {
+    id: 'KS-X-006',
+    why: "If the app server closes idle connections first, the proxy reuses one being closed (a 502 on a POST it cannot retry); if the proxy stops waiting first, it answers 504 while the app still works.",
+    fix: "Pass the same GunicornConfig to NginxConfig (upstream) and to Compose (appServer); keep upstreamIdleTimeoutSeconds below its keep-alive and proxyReadTimeoutSeconds at least its timeout.",
+    references: [none('the timeouts are in nginx.conf and gunicorn.conf.py')],
+  },
+  StopGracePeriodCoversGracefulTimeout: {
+    id: 'KS-X-007',
+    why: "If compose kills the container before the server's graceful timeout, every deploy cuts off in-flight requests.",
+    fix: "Keep Compose's stop_grace_period (graceful timeout + 5 s), or lower the app server's gracefulTimeoutSeconds.",
+    references: [none('the grace period is in compose, the graceful timeout in gunicorn.conf.py')],
+  },
+  InterpreterMatchesVirtualenv: {
+    id: 'KS-X-008',
+    why: 'A copied virtualenv links to the interpreter that built it; a runtime image without that interpreter at that path (another minor, another distribution) fails at start with "No such file".',
+    fix: "Use one flavour and Python version for both stages; do not override BUILDER_IMAGE / RUNTIME_IMAGE in compose with another Python.",
+    references: [none('the interpreter depends on the base images, which the Dockerfile and compose\'s build args choose')],
+  },
+  DatabaseConnectionBudget: {
+    id: 'KS-X-009',
+    why: 'When app replicas x workers x pool exceed max_connections, requests fail with "too many clients" under load, never in tests.',
+    fix: 'Raise postgres.maxConnections (and its memory), or lower app replicas, workers, worker concurrency or database.poolSize/maxOverflow.',
+    references: [none('max_connections is in the database service, replicas and workers in the app service and gunicorn.conf.py, the pool in the app')],
+  },
+  RuntimeUserAgrees: {
+    id: 'KS-X-010',
+    why: 'The image gives its writable paths to one uid; run as another (compose user:, Kubernetes runAsUser), the server owns nothing it must write.',
+    fix: 'Pass one SecurityProfile to the Dockerfile (compose and Kubernetes take the image\'s); do not override user: for the app image.',
+    references: [none('USER is in the Dockerfile, user: in compose, runAsUser in Kubernetes')],
+  },
+  ForwardedHeadersTrusted: {
+    id: 'KS-X-011',
+    why: "If the app server does not trust the proxy's address, it ignores X-Forwarded-For/Proto: every client has the proxy's address (logs, rate limits) and the scheme is http (redirects, secure cookies). Trusting '*' while the app is published lets any client forge them.",
+    fix: "Give the proxy a fixed address on the shared network and list it in the app server's forwardedAllowIps (or FORWARDED_ALLOW_IPS in compose), or list the network's subnet.",
+    references: [none('the trusted addresses are in gunicorn.conf.py, the proxy\'s address is decided by compose\'s networks')],
+  },
+  ProxyConfigMounted: {
+    id: 'KS-X-012',
+    why: "A proxy container that does not mount the generated config runs its image's default: no TLS, no upstream, no limits.",
+    fix: 'Keep the nginx service\'s configFile at the NginxConfig file (nginx/nginx.conf), mounted read-only at /etc/nginx/nginx.conf.',
+    references: [none('the file is generated by the proxy component, mounted by compose')],
+  },
+  BuildContextExcludesSecrets: {
+    id: 'KS-X-013',
+    why: 'Whatever the build context holds can end up in a layer: a COPY of a directory takes its .env and keys along.',
+    fix: 'Add the DockerIgnore component (its defaults exclude .env files, keys, certificates and .git at any depth).',
+    references: [cis('4.10', 'secrets are not stored in Dockerfiles'), none('what is copied is in the Dockerfile, what is excluded in .dockerignore')],
+  },
+};
