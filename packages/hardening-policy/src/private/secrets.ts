@@ -1,8 +1,7 @@
 /** Whether a variable's name says it holds a secret (a `*_FILE` variable holds the path of one: not a secret). */
 export function isSecretName(name: string): boolean {
   if (/_FILE$/i.test(name)) return false;
-  return /(PASSW(OR)?D|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|_AUTH$|^AUTH_)/i.test(name)
-    && !/^(PIP_|PYTHON)/i.test(name);
+  return /(PASSW(OR)?D|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|_AUTH$|^AUTH_)/i.test(name);
 }
 
 /** Whether a compose value is filled in by compose from the environment (`${NAME...}`), not written in the file. */
