@@ -1,1 +1,4 @@
-export {};
+export * from './kubernetes';
+export * from './kubernetes-model';
+export * from './kubernetes-props';
+export * from './kubernetes-render';

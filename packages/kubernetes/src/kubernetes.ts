@@ -1,0 +1,584 @@
+import {
+  GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesContainerView, KubernetesView,
+  KubernetesWorkloadView, ResourceLimits, registerModel,
+} from '@keelson/core';
+import { Component, Project } from 'projen';
+import { KubernetesManifest, KubernetesModel } from './kubernetes-model';
+import { KubernetesProps, SecretKeyReference } from './kubernetes-props';
+import { renderManifests } from './kubernetes-render';
+
+/** Kinds whose pod template is a workload. */
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job', 'DaemonSet', 'CronJob', 'Pod'];
+
+/** The restricted Pod Security Standard's only capability that may be added back. */
+const RESTRICTED_ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE'];
+
+/** A workload as the policy reads it: core's view plus the pod-security fields of the restricted standard. */
+export interface KubernetesPodWorkloadView extends KubernetesWorkloadView {
+  readonly kind: string;
+  readonly podRunAsNonRoot?: boolean;
+  readonly hostNetwork: boolean;
+  readonly hostPID: boolean;
+  readonly hostIPC: boolean;
+  readonly automountServiceAccountToken?: boolean;
+  readonly seccompProfileType?: string;
+  /** Volume types (`emptyDir`, `configMap`, ...), one per volume. */
+  readonly volumeTypes: readonly string[];
+  readonly containers: readonly KubernetesPodContainerView[];
+}
+
+/** A container as the policy reads it. */
+export interface KubernetesPodContainerView extends KubernetesContainerView {
+  readonly runAsNonRoot?: boolean;
+  readonly privileged?: boolean;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly capabilitiesDrop: readonly string[];
+  readonly capabilitiesAdd: readonly string[];
+  readonly seccompProfileType?: string;
+  readonly hasResourceLimits: boolean;
+  readonly hasProbes: boolean;
+}
+
+/**
+ * The same service on Kubernetes: Deployments for the app, the Celery worker and beat, a migration Job, Services,
+ * an Ingress for ingress-nginx, an autoscaler and a disruption budget for the app, NetworkPolicies mirroring
+ * compose's private data network, a ConfigMap, and Secret references (never values). Every pod meets the
+ * `restricted` Pod Security Standard.
+ *
+ * The manifests live in `model` (plain objects by file) until the synth renders them through cdk8s into
+ * `k8s/<workload>.yaml`.
+ */
+export class Kubernetes extends Component {
+  /** The directory of the manifests. */
+  public static readonly DIRECTORY = 'k8s';
+  public static readonly DEFAULT_APP_MODULE = 'app.main:app';
+  public static readonly DEFAULT_CELERY_APP = 'app.tasks';
+  public static readonly DEFAULT_POSTGRES_IMAGE = 'postgres:17.6-bookworm';
+  public static readonly DEFAULT_REDIS_IMAGE = 'redis:7.4.6-bookworm';
+  /** The uid/gid of the postgres and redis users in the Debian-based official images. */
+  public static readonly BACKING_SERVICE_UID = 999;
+  public static readonly BEAT_SCHEDULE_DIR = '/var/lib/celery-beat';
+
+  /** The manifests, by file: the escape hatch. */
+  public readonly model = new KubernetesModel();
+  /** The base name and `app.kubernetes.io/name` label. */
+  public readonly name: string;
+  public readonly limits: ResourceLimits;
+  /** Gunicorn workers one app pod starts (`appServer.workersFor(limits)`), when the app server says. */
+  public readonly workersPerPod?: number;
+  /** The generated files, by path. */
+  public readonly files: Record<string, GeneratedFile> = {};
+
+  private readonly image: IContainerImage;
+  private readonly appServer?: IAppServer;
+
+  public constructor(project: Project, props: KubernetesProps) {
+    super(project, 'Kubernetes');
+    this.image = props.image;
+    this.appServer = props.appServer;
+    this.name = props.name ?? project.name;
+    this.limits = props.limits ?? new ResourceLimits();
+    this.checkProps(props);
+    this.workersPerPod = props.appServer?.workersFor?.(this.limits);
+
+    const hasPostgres = props.postgres !== undefined;
+    const hasRedis = props.redis !== undefined;
+    const env = this.appEnvironment(props);
+    const scaling = props.scaling ?? {};
+    const minReplicas = scaling.minReplicas ?? 2;
+    const maxReplicas = scaling.maxReplicas ?? 6;
+
+    // app
+    const appFile = this.path('app');
+    if (props.environment && Object.keys(props.environment).length > 0) {
+      this.configMapName = `${this.name}-config`;
+      this.model.add(appFile, this.object('v1', 'ConfigMap', `${this.name}-config`, 'app', { data: { ...props.environment } }));
+    }
+    const appArgs = props.appServer ? [props.appServer.module, ...props.appServer.command(props.appModule ?? Kubernetes.DEFAULT_APP_MODULE)] : undefined;
+    const appContainer = this.appContainer('app', appArgs, env, this.limits, true);
+    const appDeployment = this.object('apps/v1', 'Deployment', this.name, 'app', {
+      spec: {
+        replicas: minReplicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.selector('app') },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: this.podTemplate('app', [appContainer], this.appVolumes(), props.appServer?.gracefulTimeoutSeconds),
+      },
+    });
+    if (this.workersPerPod !== undefined) {
+      appDeployment.metadata.annotations = {
+        'keelson.dev/workers-per-pod': String(this.workersPerPod),
+      };
+    }
+    this.model.add(appFile, appDeployment);
+    this.model.add(appFile, this.object('v1', 'Service', this.name, 'app', {
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selector('app'),
+        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      },
+    }));
+    this.model.add(appFile, this.object('autoscaling/v2', 'HorizontalPodAutoscaler', this.name, 'app', {
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        minReplicas,
+        maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuUtilizationPercent ?? 70 } } }],
+      },
+    }));
+    this.model.add(appFile, this.object('policy/v1', 'PodDisruptionBudget', this.name, 'app', {
+      spec: { maxUnavailable: 1, selector: { matchLabels: this.selector('app') } },
+    }));
+
+    // worker, beat, migrations
+    if (props.worker) {
+      const limits = props.worker.limits ?? new ResourceLimits();
+      const concurrency = props.worker.concurrency ?? Math.max(1, Math.floor(limits.cpus));
+      const args = ['celery', '-A', props.celeryApp ?? Kubernetes.DEFAULT_CELERY_APP, 'worker', '--loglevel=INFO', `--concurrency=${concurrency}`];
+      this.model.add(this.path('worker'), this.object('apps/v1', 'Deployment', `${this.name}-worker`, 'worker', {
+        spec: {
+          replicas: props.worker.replicas ?? 1,
+          selector: { matchLabels: this.selector('worker') },
+          template: this.podTemplate('worker', [this.appContainer('worker', args, env, limits, false)], this.appVolumes(), 60),
+        },
+      }));
+    }
+    if (props.beat) {
+      const args = ['celery', '-A', props.celeryApp ?? Kubernetes.DEFAULT_CELERY_APP, 'beat', '--loglevel=INFO',
+        `--schedule=${Kubernetes.BEAT_SCHEDULE_DIR}/celerybeat-schedule`];
+      const container = this.appContainer('beat', args, env, new ResourceLimits({ cpus: 0.25, memoryMiB: 256 }), false);
+      container.volumeMounts.push({ name: 'beat-schedule', mountPath: Kubernetes.BEAT_SCHEDULE_DIR });
+      this.model.add(this.path('beat'), this.object('apps/v1', 'Deployment', `${this.name}-beat`, 'beat', {
+        spec: {
+          replicas: 1,
+          // Never two schedulers, not even during a rollout.
+          strategy: { type: 'Recreate' },
+          selector: { matchLabels: this.selector('beat') },
+          template: this.podTemplate('beat', [container], [...this.appVolumes(), { name: 'beat-schedule', emptyDir: {} }]),
+        },
+      }));
+    }
+    if (props.migrations) {
+      const args = props.migrations.command ?? ['alembic', 'upgrade', 'head'];
+      const template = this.podTemplate('migrate', [this.appContainer('migrate', args, env, this.limits, false)], this.appVolumes());
+      template.spec.restartPolicy = 'Never';
+      this.model.add(this.path('migrate'), this.object('batch/v1', 'Job', `${this.name}-migrate`, 'migrate', {
+        spec: { backoffLimit: 2, ttlSecondsAfterFinished: 86400, template },
+      }));
+    }
+
+    // ingress
+    if (props.ingress) {
+      const i = props.ingress;
+      const readTimeout = i.readTimeoutSeconds ?? (props.appServer ? props.appServer.timeoutSeconds + 5 : 60);
+      const rate = i.rateLimitPerSecond ?? 10;
+      const annotations: Record<string, string> = {
+        'nginx.ingress.kubernetes.io/proxy-body-size': `${i.maxBodySizeMiB ?? 10}m`,
+        'nginx.ingress.kubernetes.io/proxy-connect-timeout': String(i.connectTimeoutSeconds ?? 5),
+        'nginx.ingress.kubernetes.io/proxy-read-timeout': String(readTimeout),
+        'nginx.ingress.kubernetes.io/proxy-send-timeout': String(readTimeout),
+        'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+        'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      };
+      if (rate > 0) {
+        annotations['nginx.ingress.kubernetes.io/limit-rps'] = String(rate);
+        annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'] = String(i.rateLimitBurstMultiplier ?? 5);
+      }
+      const ingress = this.object('networking.k8s.io/v1', 'Ingress', this.name, 'app', {
+        spec: {
+          ingressClassName: i.ingressClassName ?? 'nginx',
+          tls: [{ hosts: [i.host], secretName: i.tlsSecretName ?? `${this.name}-tls` }],
+          rules: [{
+            host: i.host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.name, port: { name: 'http' } } } }] },
+          }],
+        },
+      });
+      ingress.metadata.annotations = annotations;
+      this.model.add(this.path('ingress'), ingress);
+    }
+
+    // backing services
+    if (props.postgres?.mode === 'in-cluster') this.postgresStatefulSet(props);
+    if (props.redis?.mode === 'in-cluster') this.redisStatefulSet(props);
+
+    // network policies
+    this.networkPolicies(props, hasPostgres, hasRedis);
+
+    for (const file of Object.keys(this.model.files)) {
+      this.files[file] = new GeneratedFile(this, file, () => renderManifests(this.model.files[file] ?? []), {
+        editHint: 'change the props of the Kubernetes component, or its `model`, in .projenrc.ts',
+      });
+    }
+    this.node.addValidation({ validate: () => this.validateModel() });
+    registerModel(this, 'kubernetes', () => this.resolvedView());
+  }
+
+  /** The view the hardening policy reads: every workload of the model as it is now. */
+  public resolvedView(): KubernetesView & { readonly workloads: readonly KubernetesPodWorkloadView[] } {
+    const workloads: KubernetesPodWorkloadView[] = [];
+    for (const [file, manifests] of Object.entries(this.model.files)) {
+      for (const m of manifests) {
+        if (!WORKLOAD_KINDS.includes(m.kind)) continue;
+        const pod = m.kind === 'Pod' ? m.spec : m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template?.spec : m.spec?.template?.spec;
+        if (!pod) continue;
+        const psc = pod.securityContext ?? {};
+        workloads.push({
+          file,
+          kind: m.kind,
+          name: m.metadata.name,
+          podRunAsUser: psc.runAsUser,
+          podRunAsGroup: psc.runAsGroup,
+          podRunAsNonRoot: psc.runAsNonRoot,
+          hostNetwork: pod.hostNetwork === true,
+          hostPID: pod.hostPID === true,
+          hostIPC: pod.hostIPC === true,
+          automountServiceAccountToken: pod.automountServiceAccountToken,
+          seccompProfileType: psc.seccompProfile?.type,
+          volumeTypes: (pod.volumes ?? []).map((v: Record<string, unknown>) => Object.keys(v).find((k) => k !== 'name') ?? 'unknown'),
+          containers: [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: any): KubernetesPodContainerView => {
+            const sc = c.securityContext ?? {};
+            return {
+              name: c.name,
+              image: c.image,
+              runAsUser: sc.runAsUser,
+              runAsGroup: sc.runAsGroup,
+              runAsNonRoot: sc.runAsNonRoot,
+              readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
+              appImage: c.image === this.imageName(),
+              privileged: sc.privileged,
+              allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+              capabilitiesDrop: sc.capabilities?.drop ?? [],
+              capabilitiesAdd: sc.capabilities?.add ?? [],
+              seccompProfileType: sc.seccompProfile?.type,
+              hasResourceLimits: c.resources?.limits !== undefined,
+              hasProbes: c.readinessProbe !== undefined || c.livenessProbe !== undefined,
+            };
+          }),
+        });
+      }
+    }
+    return { workloads };
+  }
+
+  private imageNameValue?: string;
+  private configMapName?: string;
+  private imageName(): string {
+    return this.imageNameValue ?? '';
+  }
+
+  private path(workload: string): string {
+    return `${Kubernetes.DIRECTORY}/${workload}.yaml`;
+  }
+
+  private labels(component: string): Record<string, string> {
+    return { ...this.selector(component), 'app.kubernetes.io/part-of': this.project.name, 'app.kubernetes.io/managed-by': 'keelson' };
+  }
+
+  private selector(component: string): Record<string, string> {
+    return { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/component': component };
+  }
+
+  private object(apiVersion: string, kind: string, name: string, component: string, rest: Record<string, any>): KubernetesManifest {
+    return { apiVersion, kind, metadata: { name, labels: this.labels(component) }, ...rest };
+  }
+
+  private appVolumes(): any[] {
+    return this.image.security.writablePaths.map((_, i) => ({ name: `writable-${i}`, emptyDir: {} }));
+  }
+
+  private podTemplate(component: string, containers: any[], volumes: any[], terminationGracePeriodSeconds?: number): any {
+    const security = this.image.security;
+    return {
+      metadata: { labels: this.labels(component) },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        ...(terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: terminationGracePeriodSeconds + 5 } : {}),
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: security.uid,
+          runAsGroup: security.gid,
+          fsGroup: security.gid,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containers,
+        ...(volumes.length > 0 ? { volumes } : {}),
+      },
+    };
+  }
+
+  private containerSecurity(readOnlyRootFilesystem: boolean, add: readonly string[]): any {
+    return {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem,
+      capabilities: { drop: ['ALL'], ...(add.length > 0 ? { add: [...add] } : {}) },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+  }
+
+  private appContainer(name: string, args: string[] | undefined, env: any[], limits: ResourceLimits, serves: boolean): any {
+    const security = this.image.security;
+    const container: any = {
+      name,
+      image: this.imageName(),
+      imagePullPolicy: 'IfNotPresent',
+    };
+    if (!serves || args) {
+      // Every role runs through the image's Python: `python -m <module> ...`.
+      container.command = [...this.image.pythonModuleEntrypoint];
+    }
+    if (args) container.args = [...args];
+    if (serves) container.ports = [{ name: 'http', containerPort: this.image.endpoint.port, protocol: 'TCP' }];
+    if (this.configMapName) container.envFrom = [{ configMapRef: { name: this.configMapName } }];
+    if (env.length > 0) container.env = env;
+    container.resources = resources(limits);
+    container.securityContext = this.containerSecurity(security.readOnlyRootFilesystem, security.addCapabilities);
+    container.volumeMounts = security.writablePaths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath }));
+    if (serves) Object.assign(container, this.probes());
+    return container;
+  }
+
+  /** Probes from the health contract: the health path on the container port. */
+  private probes(): Record<string, unknown> {
+    const check = this.image.healthCheck;
+    const httpGet = { path: this.image.endpoint.healthPath, port: 'http', scheme: 'HTTP' };
+    const startupPeriod = 5;
+    return {
+      startupProbe: { httpGet, periodSeconds: startupPeriod, timeoutSeconds: check.timeoutSeconds, failureThreshold: Math.max(1, Math.ceil(check.startPeriodSeconds / startupPeriod)) },
+      readinessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: check.timeoutSeconds, failureThreshold: 3 },
+      livenessProbe: { httpGet, periodSeconds: check.intervalSeconds, timeoutSeconds: check.timeoutSeconds, failureThreshold: check.retries },
+    };
+  }
+
+  private appEnvironment(props: KubernetesProps): any[] {
+    const env: any[] = [];
+    if (props.postgres) {
+      env.push({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: this.secretRef(props.postgres.urlSecret, 'database', 'DATABASE_URL') } });
+    }
+    if (props.redis) {
+      env.push({ name: 'REDIS_URL', valueFrom: { secretKeyRef: this.secretRef(props.redis.urlSecret, 'redis', 'REDIS_URL') } });
+    }
+    return env;
+  }
+
+  private secretRef(given: SecretKeyReference | undefined, suffix: string, key: string): { name: string; key: string } {
+    return { name: given?.name ?? `${this.name}-${suffix}`, key: given?.key ?? key };
+  }
+
+  private backingContainer(name: string, image: string, port: number, limits: ResourceLimits, extra: Record<string, unknown>): any {
+    return {
+      name,
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name, containerPort: port, protocol: 'TCP' }],
+      resources: resources(limits),
+      securityContext: this.containerSecurity(true, []),
+      ...extra,
+    };
+  }
+
+  private backingPod(component: string, containers: any[], volumes: any[]): any {
+    const uid = Kubernetes.BACKING_SERVICE_UID;
+    return {
+      metadata: { labels: this.labels(component) },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
+        containers,
+        volumes,
+      },
+    };
+  }
+
+  private statefulSet(component: string, container: any, volumes: any[], storage: string): void {
+    const file = this.path(component);
+    this.model.add(file, this.object('v1', 'Service', component, component, {
+      spec: { clusterIP: 'None', selector: this.selector(component), ports: [{ name: component, port: container.ports[0].containerPort, targetPort: component }] },
+    }));
+    this.model.add(file, this.object('apps/v1', 'StatefulSet', component, component, {
+      spec: {
+        serviceName: component,
+        replicas: 1,
+        selector: { matchLabels: this.selector(component) },
+        template: this.backingPod(component, [container], volumes),
+        volumeClaimTemplates: [{
+          metadata: { name: 'data' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+        }],
+      },
+    }));
+  }
+
+  private postgresStatefulSet(props: KubernetesProps): void {
+    const o = props.postgres ?? {};
+    const password = this.secretRef(o.passwordSecret, 'postgres', 'POSTGRES_PASSWORD');
+    const container = this.backingContainer('postgres', o.image ?? Kubernetes.DEFAULT_POSTGRES_IMAGE, 5432, new ResourceLimits({ cpus: 1, memoryMiB: 1024 }), {
+      env: [
+        { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: password } },
+        { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+      ],
+      volumeMounts: [
+        { name: 'data', mountPath: '/var/lib/postgresql/data' },
+        { name: 'run', mountPath: '/var/run/postgresql' },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+      readinessProbe: { exec: { command: ['pg_isready', '-U', 'postgres'] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { exec: { command: ['pg_isready', '-U', 'postgres'] }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+    });
+    this.statefulSet('postgres', container, [{ name: 'run', emptyDir: {} }, { name: 'tmp', emptyDir: {} }], o.storage ?? '5Gi');
+  }
+
+  private redisStatefulSet(props: KubernetesProps): void {
+    const o = props.redis ?? {};
+    const container = this.backingContainer('redis', o.image ?? Kubernetes.DEFAULT_REDIS_IMAGE, 6379, new ResourceLimits({ cpus: 0.5, memoryMiB: 256 }), {
+      args: ['--appendonly', 'yes', '--dir', '/data'],
+      volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
+      readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+    });
+    this.statefulSet('redis', container, [{ name: 'tmp', emptyDir: {} }], '1Gi');
+  }
+
+  /** Compose's private data network, as policies: everything denied by default, then only what compose connects. */
+  private networkPolicies(props: KubernetesProps, hasPostgres: boolean, hasRedis: boolean): void {
+    const file = this.path('network-policies');
+    const all = { 'app.kubernetes.io/name': this.name };
+    this.model.add(file, this.object('networking.k8s.io/v1', 'NetworkPolicy', `${this.name}-default-deny`, 'network', {
+      spec: { podSelector: { matchLabels: all }, policyTypes: ['Ingress'] },
+    }));
+    const controller = props.ingress?.controllerNamespace ?? 'ingress-nginx';
+    this.model.add(file, this.object('networking.k8s.io/v1', 'NetworkPolicy', `${this.name}-app`, 'network', {
+      spec: {
+        podSelector: { matchLabels: this.selector('app') },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controller } } }],
+          ports: [{ protocol: 'TCP', port: this.image.endpoint.port }],
+        }],
+      },
+    }));
+    const clients = (...components: string[]) => components.map((c) => ({ podSelector: { matchLabels: this.selector(c) } }));
+    if (hasPostgres && props.postgres?.mode === 'in-cluster') {
+      const from = clients('app', ...(props.worker ? ['worker'] : []), ...(props.migrations ? ['migrate'] : []));
+      this.model.add(file, this.object('networking.k8s.io/v1', 'NetworkPolicy', `${this.name}-postgres`, 'network', {
+        spec: { podSelector: { matchLabels: this.selector('postgres') }, policyTypes: ['Ingress'], ingress: [{ from, ports: [{ protocol: 'TCP', port: 5432 }] }] },
+      }));
+    }
+    if (hasRedis && props.redis?.mode === 'in-cluster') {
+      const from = clients('app', ...(props.worker ? ['worker'] : []), ...(props.beat ? ['beat'] : []));
+      this.model.add(file, this.object('networking.k8s.io/v1', 'NetworkPolicy', `${this.name}-redis`, 'network', {
+        spec: { podSelector: { matchLabels: this.selector('redis') }, policyTypes: ['Ingress'], ingress: [{ from, ports: [{ protocol: 'TCP', port: 6379 }] }] },
+      }));
+    }
+  }
+
+  private error(option: string, problem: string, fix: string): KeelsonConfigError {
+    return new KeelsonConfigError(option, problem, fix).atConstruct(this);
+  }
+
+  private checkProps(props: KubernetesProps): void {
+    if (!/^[^\s:@/][^\s]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(props.imageName)) {
+      throw this.error('imageName', `is '${props.imageName}', which names no tag or digest`,
+        "give the image as the cluster pulls it, with a tag or a digest, e.g. 'ghcr.io/acme/api:1.4.2'");
+    }
+    this.imageNameValue = props.imageName;
+    if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(this.name)) {
+      throw this.error('name', `is '${this.name}', which is not a DNS label of at most 42 characters`,
+        "use lower-case letters, digits and '-', e.g. 'my-service'");
+    }
+    const min = props.scaling?.minReplicas ?? 2;
+    const max = props.scaling?.maxReplicas ?? 6;
+    if (!Number.isInteger(min) || min < 1) {
+      throw this.error('scaling.minReplicas', `must be a whole number from 1, got ${min}`, 'give 2 or more, so a rollout or a drain keeps one pod serving');
+    }
+    if (!Number.isInteger(max) || max < min) {
+      throw this.error('scaling.maxReplicas', `is ${max}, below minReplicas ${min}`, `give ${min} or more`);
+    }
+    const added = this.image.security.addCapabilities.filter((c) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(c));
+    if (added.length > 0) {
+      throw this.error('image.security.addCapabilities', `adds ${added.join(', ')}, which the restricted Pod Security Standard forbids`,
+        'add back at most NET_BIND_SERVICE; bind a port from 1024 up instead');
+    }
+    if ((props.worker || props.beat) && !props.redis) {
+      throw this.error(props.worker ? 'worker' : 'beat', 'needs a broker, and there is no redis', 'add `redis: {}` (external by default)');
+    }
+    if (props.migrations && !props.postgres) {
+      throw this.error('migrations', 'need a database, and there is no postgres', 'add `postgres: {}` (external by default)');
+    }
+    if (props.ingress) {
+      if (!/^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(props.ingress.host)) {
+        throw this.error('ingress.host', `is '${props.ingress.host}', which is not a DNS host name`, "give the public host, e.g. 'api.example.com'");
+      }
+      const read = props.ingress.readTimeoutSeconds;
+      if (read !== undefined && props.appServer && read <= props.appServer.timeoutSeconds) {
+        throw this.error('ingress.readTimeoutSeconds', `is ${read}, not above the app server's timeout of ${props.appServer.timeoutSeconds} seconds`,
+          `give more than ${props.appServer.timeoutSeconds}, so the app server ends a slow request before the controller answers 504`);
+      }
+    }
+    for (const [option, mode] of [['postgres.mode', props.postgres?.mode], ['redis.mode', props.redis?.mode]] as const) {
+      if (mode !== undefined && mode !== 'external' && mode !== 'in-cluster') {
+        throw this.error(option, `is '${mode}'`, "choose 'external' (a managed service) or 'in-cluster' (development clusters)");
+      }
+    }
+  }
+
+  /** Whole-model checks, after escape hatches: the restricted Pod Security Standard and the per-pod sizing. */
+  private validateModel(): string[] {
+    const problems: string[] = [];
+    for (const w of this.resolvedView().workloads) {
+      problems.push(...restrictedViolations(w).map((v) => `${w.file}: ${w.kind} '${w.name}' ${v}`));
+    }
+    if (this.appServer?.workersFor && this.workersPerPod !== undefined) {
+      const app = this.model.manifests.find((m) => m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === 'app');
+      const container = app?.spec?.template?.spec?.containers?.find((c: any) => c.name === 'app');
+      const cpu = container?.resources?.limits?.cpu;
+      const cpus = cpu === undefined ? undefined : parseCpu(String(cpu));
+      if (cpus !== undefined && cpus !== this.limits.cpus) {
+        const now = this.appServer.workersFor(new ResourceLimits({ cpus, memoryMiB: this.limits.memoryMiB }));
+        if (now !== this.workersPerPod) {
+          problems.push(`the app container's CPU limit is ${cpu}, so each pod starts ${now} workers, not the ${this.workersPerPod} `
+            + 'the limits prop sizes for: change `limits` instead of the manifest');
+        }
+      }
+    }
+    return problems;
+  }
+}
+
+/** The restricted Pod Security Standard (Kubernetes 1.33), as problems of one workload. */
+export function restrictedViolations(w: KubernetesPodWorkloadView): string[] {
+  const problems: string[] = [];
+  const allowedVolumes = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+  if (w.hostNetwork || w.hostPID || w.hostIPC) problems.push('shares a host namespace (hostNetwork, hostPID or hostIPC)');
+  for (const type of w.volumeTypes) {
+    if (!allowedVolumes.includes(type)) problems.push(`mounts a '${type}' volume, which the restricted standard forbids`);
+  }
+  for (const c of w.containers) {
+    const at = `container '${c.name}'`;
+    if (c.privileged) problems.push(`${at} is privileged`);
+    if (c.allowPrivilegeEscalation !== false) problems.push(`${at} does not set allowPrivilegeEscalation: false`);
+    if (!(c.runAsNonRoot ?? w.podRunAsNonRoot)) problems.push(`${at} does not set runAsNonRoot: true`);
+    if ((c.runAsUser ?? w.podRunAsUser) === 0) problems.push(`${at} runs as uid 0`);
+    if (!c.capabilitiesDrop.includes('ALL')) problems.push(`${at} does not drop ALL capabilities`);
+    const extra = c.capabilitiesAdd.filter((cap) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(cap));
+    if (extra.length > 0) problems.push(`${at} adds ${extra.join(', ')}; only NET_BIND_SERVICE is allowed`);
+    const seccomp = c.seccompProfileType ?? w.seccompProfileType;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${at} has no RuntimeDefault or Localhost seccomp profile`);
+  }
+  return problems;
+}
+
+function resources(limits: ResourceLimits): Record<string, unknown> {
+  const values = { cpu: `${Math.round(limits.cpus * 1000)}m`, memory: `${limits.memoryMiB}Mi` };
+  return { requests: { ...values }, limits: { ...values } };
+}
+
+function parseCpu(cpu: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(cpu);
+  if (!m) return undefined;
+  return m[2] === 'm' ? Number(m[1]) / 1000 : Number(m[1]);
+}
