@@ -36,7 +36,7 @@ for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown se
 
 const CONFIG = quick
   ? { synthRounds: 1, serving: { threads: 2, connections: 64, durationSeconds: 3, warmupSeconds: 1, rounds: 1 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 3, endToEndSizes: [1, 50], endToEndRuns: 1 } }
-  : { synthRounds: 7, serving: { threads: 2, connections: 64, durationSeconds: 8, warmupSeconds: 2, rounds: 3 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 15, endToEndSizes: [1, 10, 50], endToEndRuns: 3 } };
+  : { synthRounds: 7, serving: { threads: 2, connections: 64, durationSeconds: 6, warmupSeconds: 2, rounds: 3 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 15, endToEndSizes: [1, 10, 50], endToEndRuns: 2 } };
 
 installCleanup(570_000, 'bench/run.mjs');
 
@@ -85,11 +85,14 @@ function printTable(results) {
   if (results.scale) {
     out.push('', '3. Scale: the example plus N extra compose services');
     const e2e = Object.fromEntries((results.scale.endToEnd.rows ?? []).map((r) => [r.extraServices, r]));
-    out.push(`   ${pad('extra', 6)} ${pad('in-process synth', 17)} ${pad('policy', 8)} ${pad('npx projen', 11)}`);
+    out.push(`   ${pad('extra', 6)} ${pad('in-process synth', 17)} ${pad('policy rules', 13)} ${pad('synth + policy', 15)} ${pad('npx projen', 11)}`);
+    const ms = (value) => (value === null || value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
     for (const r of results.scale.inProcess.rows) {
-      out.push(`   ${pad(r.extraServices, 6)} ${pad(`${r.synthMs.toFixed(1)} ms`, 17)} ${pad(r.policyMs === null ? 'n/a' : `${r.policyMs} ms`, 8)} ${pad(e2e[r.extraServices] ? fmtS(e2e[r.extraServices].medianMs) : '-', 11)}`);
+      out.push(`   ${pad(r.extraServices, 6)} ${pad(ms(r.synthMs), 17)} ${pad(ms(r.policyMs), 13)} ${pad(ms(r.synthWithPolicyMs), 15)} ${pad(e2e[r.extraServices] ? fmtS(e2e[r.extraServices].medianMs) : '-', 11)}`);
     }
     if (results.scale.inProcess.perExtraServiceMs !== null) out.push(`   about ${results.scale.inProcess.perExtraServiceMs} ms of in-process synth per extra service`);
+    const findings = results.scale.inProcess.rows[0]?.policyFindings;
+    if (findings) out.push(`   policy findings on the example (baseline pack): ${Object.entries(findings).map(([level, n]) => `${n} ${level}`).join(', ') || 'none'}`);
     if (!results.scale.inProcess.policy.available || results.scale.inProcess.policy.error) {
       out.push(`   ${results.scale.inProcess.policy.note ?? results.scale.inProcess.policy.error}`);
     }

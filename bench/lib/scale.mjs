@@ -59,17 +59,21 @@ export function exampleProject(modules, outdir, extras) {
 }
 
 function attachPolicy(policy, project) {
+  // Its summary is printed through projen's logger by default: silenced here, the benchmark prints its own.
   const options = JSON.parse(process.env.KEELSON_BENCH_POLICY_OPTIONS ?? '{}');
   const instance = typeof policy.HardeningPolicy.of === 'function'
-    ? policy.HardeningPolicy.of(project, options)
-    : new policy.HardeningPolicy(project, options);
-  const timing = { ms: null };
-  if (instance && typeof instance.preSynthesize === 'function') {
-    const original = instance.preSynthesize.bind(instance);
-    instance.preSynthesize = (...args) => {
+    ? policy.HardeningPolicy.of(project, { print: () => {}, ...options })
+    : new policy.HardeningPolicy(project, { print: () => {}, ...options });
+  const timing = { ms: null, instance };
+  // The rules run in evaluate() (called by the synth gate's validation and by the reports); time every call.
+  const method = ['evaluate', 'preSynthesize'].find((name) => typeof instance?.[name] === 'function' && Object.hasOwn(Object.getPrototypeOf(instance), name));
+  if (method) {
+    const original = instance[method].bind(instance);
+    instance[method] = (...args) => {
       const t0 = process.hrtime.bigint();
-      try { return original(...args); } finally { timing.ms = elapsedMs(t0); }
+      try { return original(...args); } finally { timing.ms = (timing.ms ?? 0) + elapsedMs(t0); }
     };
+    timing.method = method;
   }
   return timing;
 }
@@ -83,7 +87,19 @@ function once(modules, outdir, extras, policy) {
   const t1 = process.hrtime.bigint();
   project.synth();
   const synthMs = elapsedMs(t1);
-  return { constructMs, synthMs, totalMs: constructMs + synthMs, policyMs: timing?.ms ?? null };
+  const findings = timing?.instance && typeof timing.instance.evaluate === 'function' ? findingCounts(timing.instance.evaluate()) : null;
+  return { constructMs, synthMs, totalMs: constructMs + synthMs, policyMs: timing?.ms ?? null, policyMethod: timing?.method ?? null, findings };
+}
+
+/** Findings by level ({ error: n, warning: n, ... }) of a policy result, when it has the shape we know. */
+function findingCounts(result) {
+  if (!Array.isArray(result?.findings)) return null;
+  const counts = {};
+  for (const finding of result.findings) {
+    const level = finding.level ?? finding.severity ?? 'unknown';
+    counts[level] = (counts[level] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** Runs `fn` with console.log silenced (projen's synth may print). */
@@ -140,6 +156,7 @@ export function runScaleInProcess(sizes, runs, log = console.log) {
         row.synthWithPolicyMs = round(withMs, 1);
         row.policyMs = round(median(withPolicy[extras].map((t) => t.policyMs)), 1);
         row.policyMsByDifference = round(withMs - row.synthMs, 1);
+        row.policyFindings = withPolicy[extras][0].findings;
       }
       log(`  in-process +${String(extras).padEnd(3)} synth ${row.synthMs} ms (construct ${row.constructMs}, project.synth ${row.projectSynthMs})`
         + `${row.policyMs !== null ? `, policy ${row.policyMs} ms (by difference ${row.policyMsByDifference} ms)` : ', policy n/a'}`);
@@ -150,7 +167,13 @@ export function runScaleInProcess(sizes, runs, log = console.log) {
     return {
       method: `the example's declaration plus N extra ComposeService services, built and synthesized in-process (project.synth()) into a temp dir; one untimed first synth per size and 3 untimed warm-up rounds, then ${runs} re-synths per size, sizes alternating; medians; construct = building the components, project.synth = validation, rendering, writing`,
       policy: policyAvailable
-        ? (policyError ? { available: true, error: policyError } : { available: true, note: 'policyMs: HardeningPolicy.preSynthesize when it has one; policyMsByDifference: synth with the policy minus synth without' })
+        ? (policyError ? { available: true, error: policyError } : {
+          available: true,
+          options: { print: '(silenced)', ...JSON.parse(process.env.KEELSON_BENCH_POLICY_OPTIONS ?? '{}') },
+          note: `HardeningPolicy with its defaults (baseline pack; its reports and docker run script written). policyMs: the time spent in its `
+            + `${withPolicy[sizes[0]][0]?.policyMethod ?? 'evaluate'}() (the rules over the resolved models); policyMsByDifference: synth with `
+            + 'the policy minus synth without, alternating (the rules, plus rendering and writing its reports)',
+        })
         : { available: false, note: `policy time not available: ${policy.unavailable}. The script picks HardeningPolicy up by itself once @keelson/hardening-policy exports it and is compiled.` },
       rows,
       perExtraServiceMs: top.extraServices > base.extraServices ? round((top.synthMs - base.synthMs) / (top.extraServices - base.extraServices), 2) : null,
