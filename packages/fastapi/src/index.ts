@@ -1,1 +1,2 @@
-export {};
+export * from './deployment-doc';
+export * from './fastapi-service';

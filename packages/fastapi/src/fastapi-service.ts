@@ -1,0 +1,264 @@
+import { Compose, ComposeProps, PostgresOptions, RedisOptions } from '@keelson/compose';
+import { KeelsonConfigError, ResourceLimits, SecurityProfile, ServiceEndpoint, locate } from '@keelson/core';
+import { DockerIgnore, Dockerfile, DockerfileProps, ImageLabels, RuntimeFlavourName } from '@keelson/dockerfile';
+import { GunicornConfig, GunicornConfigProps } from '@keelson/gunicorn';
+import { HardeningPolicy, HardeningPolicyProps, Waiver } from '@keelson/hardening-policy';
+import { NginxConfig, NginxConfigProps } from '@keelson/nginx';
+import { Component, Project } from 'projen';
+import { DeploymentDoc } from './deployment-doc';
+
+/** TLS at nginx: the certificate and key reach nginx as compose secrets, never baked into an image. */
+export interface FastApiTlsOptions {
+  /**
+   * The certificate chain on the host, relative to the project; never generated, never committed.
+   * @default './secrets/tls_certificate.pem'
+   */
+  readonly certificateFile?: string;
+  /**
+   * The private key on the host, relative to the project; never generated, never committed.
+   * @default './secrets/tls_private_key.pem'
+   */
+  readonly certificateKeyFile?: string;
+  /**
+   * Send HSTS (`Strict-Transport-Security`, max-age two years).
+   * @default true
+   */
+  readonly hsts?: boolean;
+}
+
+/** Props of FastApiService: what the service is; every file is derived from them. */
+export interface FastApiServiceProps {
+  /**
+   * The ASGI application, `module:attribute`.
+   * @default 'app.main:app'
+   */
+  readonly appModule?: string;
+  /**
+   * The runtime flavour of the image: `slim`, `distroless` or `chainguard`.
+   * @default 'slim'
+   */
+  readonly flavour?: RuntimeFlavourName;
+  /**
+   * The Python minor version; must be one the flavour ships.
+   * @default - the flavour's default: '3.12' (slim), '3.11' (distroless), 'latest' (chainguard)
+   */
+  readonly pythonVersion?: string;
+  /**
+   * The port the app server binds inside the container.
+   * @default 8000
+   */
+  readonly port?: number;
+  /**
+   * The path that answers 2xx when the service is ready.
+   * @default '/health'
+   */
+  readonly healthPath?: string;
+  /**
+   * What one app container gets: gunicorn sizes its workers for it, compose enforces it.
+   * @default - 1 CPU, 512 MiB, 256 processes
+   */
+  readonly limits?: ResourceLimits;
+  /**
+   * App containers `compose up` starts in production.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Who the server runs as and what it may write.
+   * @default - uid and gid 65532, read-only root, /tmp writable
+   */
+  readonly security?: SecurityProfile;
+  /**
+   * PostgreSQL: `true` for Keelson's defaults, or its options.
+   * @default false
+   */
+  readonly postgres?: boolean | PostgresOptions;
+  /**
+   * Redis: `true` for Keelson's defaults, or its options.
+   * @default false
+   */
+  readonly redis?: boolean | RedisOptions;
+  /**
+   * A Celery worker and Celery beat, with Redis as their broker (so it needs `redis`).
+   * @default false
+   */
+  readonly celery?: boolean;
+  /**
+   * Mailpit, a mail catcher, in development only.
+   * @default false
+   */
+  readonly mail?: boolean;
+  /**
+   * The domain names nginx answers for.
+   * @default ['localhost']
+   */
+  readonly domains?: string[];
+  /**
+   * TLS at nginx: `true` for the default secret files, its options, or `false` for plain HTTP (and no HSTS).
+   * @default true
+   */
+  readonly tls?: boolean | FastApiTlsOptions;
+  /**
+   * OCI labels of the image.
+   * @default - title from the project name
+   */
+  readonly labels?: ImageLabels;
+  /**
+   * The hardening policy's packs and waivers, or `false` for none (not recommended).
+   * @default - the baseline pack, no waiver
+   */
+  readonly policy?: HardeningPolicyProps | false;
+  /**
+   * Write DEPLOYMENT.md: the topology as a Mermaid diagram, how to build, run, scale, rotate secrets and upgrade.
+   * @default true
+   */
+  readonly deploymentDoc?: boolean;
+  /**
+   * Props passed to the Dockerfile component, over the ones FastApiService derives.
+   * @default - none
+   */
+  readonly dockerfileOverrides?: Partial<DockerfileProps>;
+  /**
+   * Props passed to the gunicorn component, over the ones FastApiService derives.
+   * @default - none
+   */
+  readonly gunicornOverrides?: Partial<GunicornConfigProps>;
+  /**
+   * Props passed to the nginx component, over the ones FastApiService derives.
+   * @default - none
+   */
+  readonly nginxOverrides?: Partial<NginxConfigProps>;
+  /**
+   * Props passed to the compose component, over the ones FastApiService derives.
+   * @default - none
+   */
+  readonly composeOverrides?: Partial<ComposeProps>;
+}
+
+/** The compose secret names of the TLS files. */
+export const TLS_SECRETS = { certificate: 'tls_certificate', certificateKey: 'tls_private_key' } as const;
+
+/**
+ * One declaration for the whole FastAPI deployment: the image, gunicorn, nginx, the compose files, the hardening
+ * policy and DEPLOYMENT.md, with one endpoint, one security profile and one set of limits shared by all.
+ *
+ * Every component is reachable (`service.dockerfile`, `service.gunicorn`, `service.nginx`, `service.compose`,
+ * `service.policy`): what you change on their models is what is written, and what the policy checks.
+ */
+export class FastApiService extends Component {
+  public static readonly DEFAULT_DOMAINS: readonly string[] = ['localhost'];
+  public static readonly DEFAULT_TLS_CERTIFICATE_FILE = './secrets/tls_certificate.pem';
+  public static readonly DEFAULT_TLS_KEY_FILE = './secrets/tls_private_key.pem';
+
+  public readonly appModule: string;
+  public readonly endpoint: ServiceEndpoint;
+  public readonly security: SecurityProfile;
+  public readonly limits: ResourceLimits;
+  public readonly domains: readonly string[];
+  /** Whether nginx terminates TLS. */
+  public readonly tls: boolean;
+  /** Whether nginx sends HSTS. */
+  public readonly hsts: boolean;
+  public readonly gunicorn: GunicornConfig;
+  public readonly dockerfile: Dockerfile;
+  public readonly dockerignore: DockerIgnore;
+  public readonly nginx: NginxConfig;
+  public readonly compose: Compose;
+  /** The hardening policy, unless `policy: false`. */
+  public readonly policy?: HardeningPolicy;
+  /** DEPLOYMENT.md, unless `deploymentDoc: false`. */
+  public readonly deploymentDoc?: DeploymentDoc;
+
+  public constructor(project: Project, props: FastApiServiceProps = {}) {
+    super(project, 'FastApiService');
+    const celery = props.celery ?? false;
+    const postgres = optionsOf(props.postgres);
+    const redis = optionsOf(props.redis);
+    if (celery && !redis) {
+      throw new KeelsonConfigError('celery', 'is true without redis, the broker of the worker and beat',
+        'set redis: true as well, or leave celery off').atConstruct(this);
+    }
+    const domains = props.domains ?? [...FastApiService.DEFAULT_DOMAINS];
+    if (domains.length === 0) {
+      throw new KeelsonConfigError('domains', 'is empty, so nginx would answer for no name',
+        "give at least one domain, e.g. ['api.example.com'], or leave it out for 'localhost'").atConstruct(this);
+    }
+    this.domains = domains;
+    this.appModule = props.appModule ?? 'app.main:app';
+    if (!/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(this.appModule)) {
+      throw new KeelsonConfigError('appModule', `is '${this.appModule}', not an ASGI application reference`,
+        "write it as 'module:attribute', e.g. 'app.main:app'").atConstruct(this);
+    }
+    const tlsOptions = props.tls === false ? undefined : props.tls === true || props.tls === undefined ? {} : props.tls;
+    this.tls = tlsOptions !== undefined;
+    this.hsts = this.tls && (tlsOptions?.hsts ?? true);
+
+    this.endpoint = locate(this, undefined, () => new ServiceEndpoint({ port: props.port, healthPath: props.healthPath }));
+    this.security = props.security ?? new SecurityProfile();
+    this.limits = props.limits ?? new ResourceLimits();
+
+    this.gunicorn = new GunicornConfig(project, { endpoint: this.endpoint, limits: this.limits, ...props.gunicornOverrides });
+    this.dockerfile = new Dockerfile(project, {
+      flavour: props.flavour,
+      pythonVersion: props.pythonVersion,
+      appModule: this.appModule,
+      appServer: this.gunicorn,
+      security: this.security,
+      labels: props.labels,
+      ...props.dockerfileOverrides,
+    });
+    this.dockerignore = new DockerIgnore(project);
+
+    const secretPath = (name: string) => `/run/secrets/${name}`;
+    this.nginx = new NginxConfig(project, {
+      upstream: this.gunicorn,
+      serverNames: [...domains],
+      tls: tlsOptions ? {
+        certificate: secretPath(TLS_SECRETS.certificate),
+        certificateKey: secretPath(TLS_SECRETS.certificateKey),
+        ...(this.hsts ? {} : { hsts: false }),
+      } : false,
+      ...props.nginxOverrides,
+    });
+
+    this.compose = new Compose(project, {
+      image: this.dockerfile,
+      appServer: this.gunicorn,
+      appModule: this.appModule,
+      app: { limits: this.limits, replicas: props.replicas },
+      postgres,
+      redis,
+      mailpit: props.mail ? {} : undefined,
+      worker: celery ? {} : undefined,
+      beat: celery ? {} : undefined,
+      nginx: {
+        ports: [
+          { listen: this.nginx.httpPort, publish: this.nginx.publicHttpPort },
+          ...(this.tls ? [{ listen: this.nginx.httpsPort, publish: this.nginx.publicHttpsPort }] : []),
+        ],
+        secrets: tlsOptions ? [
+          { name: TLS_SECRETS.certificate, file: tlsOptions.certificateFile ?? FastApiService.DEFAULT_TLS_CERTIFICATE_FILE },
+          { name: TLS_SECRETS.certificateKey, file: tlsOptions.certificateKeyFile ?? FastApiService.DEFAULT_TLS_KEY_FILE },
+        ] : undefined,
+      },
+      ...props.composeOverrides,
+    });
+
+    if (props.policy !== false) {
+      this.policy = new HardeningPolicy(project, props.policy ?? {});
+    }
+    if (props.deploymentDoc ?? true) {
+      this.deploymentDoc = new DeploymentDoc(this, { service: this });
+    }
+  }
+
+  /** The waivers the policy carries (none without a policy). */
+  public get waivers(): readonly Waiver[] {
+    return this.policy?.waivers ?? [];
+  }
+}
+
+function optionsOf<T extends object>(value: boolean | T | undefined): T | undefined {
+  if (value === undefined || value === false) return undefined;
+  return value === true ? ({} as T) : value;
+}
