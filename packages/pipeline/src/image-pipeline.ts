@@ -259,7 +259,7 @@ export class ImagePipeline extends Component {
           permissions: { contents: R },
           steps: [
             checkout,
-            { name: 'hadolint', uses: uses(PINNED_ACTIONS.hadolint), with: { dockerfile: image.dockerfile, 'failure-threshold': 'warning' } },
+            { name: 'hadolint', uses: uses(PINNED_ACTIONS.hadolint), with: { dockerfile: image.dockerfile, 'failure-threshold': 'error' } },
           ],
         },
         scan: {

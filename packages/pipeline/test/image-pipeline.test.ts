@@ -1,3 +1,7 @@
+import { execFileSync } from 'child_process';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { KeelsonSynthError } from '@keelson/core';
 import { findPipelines, ImagePipeline, ImagePipelineProps, PINNED_ACTIONS } from '../src';
@@ -68,6 +72,20 @@ describe('ImagePipeline defaults', () => {
     expect(allUses(doc).some((u) => u.startsWith('docker/setup-qemu-action@'))).toBe(false);
   });
 
+  test('the runner, Node version, install and test commands and the workflow file are options', () => {
+    const { project } = pipeline({ runsOn: 'self-hosted', nodeVersion: '22', installCommand: 'pnpm i --frozen-lockfile', testCommand: 'pytest', workflowFile: '.github/workflows/release-image.yml' });
+    const doc = yamlOf(synth(project), '.github/workflows/release-image.yml');
+    for (const job of Object.values(doc.jobs) as any[]) expect(job['runs-on']).toEqual(['self-hosted']);
+    expect(doc.jobs.test.steps[1].with['node-version']).toBe('22');
+    expect(doc.jobs.test.steps[2].run).toBe('pnpm i --frozen-lockfile');
+    expect(doc.jobs.test.steps[4].run).toBe('pytest');
+  });
+
+  test('the Dockerfile lint fails on hadolint errors in the declared Dockerfile', () => {
+    const { doc } = workflowOf();
+    expect(doc.jobs.lint.steps[1].with).toEqual({ 'dockerfile': 'Dockerfile', 'failure-threshold': 'error' });
+  });
+
   test('the push runs only on a push to the branch, never for a pull request', () => {
     const { doc } = workflowOf({ branch: 'release' });
     expect(doc.on).toEqual({ push: { branches: ['release'] }, pull_request: { branches: ['release'] }, workflow_dispatch: {} });
@@ -86,6 +104,15 @@ describe('The generated workflow', () => {
     const { text } = workflowOf(props);
     const state = validateWorkflow(text);
     expect(state.errors).toEqual([]);
+  });
+
+  test('the written file passes the action-validator command line too', () => {
+    const { text } = workflowOf({ platforms: ['linux/amd64', 'linux/arm64'] });
+    const file = join(mkdtempSync(join(tmpdir(), 'keelson-workflow-')), 'image.yml');
+    writeFileSync(file, text);
+    const cli = join(require.resolve('@action-validator/cli/package.json'), '..', 'cli.mjs');
+    // Throws (non-zero exit) with the validator's report on any error.
+    execFileSync(process.execPath, [cli, file], { encoding: 'utf-8' });
   });
 
   test('the validator rejects a broken workflow (it is really checking)', () => {
