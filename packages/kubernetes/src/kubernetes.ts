@@ -1,43 +1,11 @@
-import {
-  GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesContainerView, KubernetesView,
-  KubernetesWorkloadView, ResourceLimits, registerModel,
-} from '@keelson/core';
+import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesView, ResourceLimits, registerModel } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { KubernetesManifest, KubernetesModel } from './kubernetes-model';
+import {
+  KubernetesPodContainerView, KubernetesPodWorkloadView, RESTRICTED_ADDABLE_CAPABILITIES, WORKLOAD_KINDS, restrictedViolations,
+} from './kubernetes-pod-security';
 import { KubernetesProps, SecretKeyReference } from './kubernetes-props';
 import { renderManifests } from './kubernetes-render';
-
-/** Kinds whose pod template is a workload. */
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job', 'DaemonSet', 'CronJob', 'Pod'];
-
-/** The restricted Pod Security Standard's only capability that may be added back. */
-const RESTRICTED_ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE'];
-
-/** A workload as the policy reads it: core's view plus the pod-security fields of the restricted standard. */
-export interface KubernetesPodWorkloadView extends KubernetesWorkloadView {
-  readonly kind: string;
-  readonly podRunAsNonRoot?: boolean;
-  readonly hostNetwork: boolean;
-  readonly hostPID: boolean;
-  readonly hostIPC: boolean;
-  readonly automountServiceAccountToken?: boolean;
-  readonly seccompProfileType?: string;
-  /** Volume types (`emptyDir`, `configMap`, ...), one per volume. */
-  readonly volumeTypes: readonly string[];
-  readonly containers: readonly KubernetesPodContainerView[];
-}
-
-/** A container as the policy reads it. */
-export interface KubernetesPodContainerView extends KubernetesContainerView {
-  readonly runAsNonRoot?: boolean;
-  readonly privileged?: boolean;
-  readonly allowPrivilegeEscalation?: boolean;
-  readonly capabilitiesDrop: readonly string[];
-  readonly capabilitiesAdd: readonly string[];
-  readonly seccompProfileType?: string;
-  readonly hasResourceLimits: boolean;
-  readonly hasProbes: boolean;
-}
 
 /**
  * The same service on Kubernetes: Deployments for the app, the Celery worker and beat, a migration Job, Services,
@@ -69,6 +37,9 @@ export class Kubernetes extends Component {
   /** The generated files, by path. */
   public readonly files: Record<string, GeneratedFile> = {};
 
+  /** The namespace of every object, when one is given. */
+  public readonly namespace?: string;
+
   private readonly image: IContainerImage;
   private readonly appServer?: IAppServer;
 
@@ -78,6 +49,7 @@ export class Kubernetes extends Component {
     this.appServer = props.appServer;
     this.name = props.name ?? project.name;
     this.limits = props.limits ?? new ResourceLimits();
+    this.namespace = props.namespace;
     this.checkProps(props);
     this.workersPerPod = props.appServer?.workersFor?.(this.limits);
 
@@ -253,6 +225,7 @@ export class Kubernetes extends Component {
               seccompProfileType: sc.seccompProfile?.type,
               hasResourceLimits: c.resources?.limits !== undefined,
               hasProbes: c.readinessProbe !== undefined || c.livenessProbe !== undefined,
+              hostPorts: (c.ports ?? []).map((p: { hostPort?: number }) => p.hostPort).filter((p: number | undefined): p is number => p !== undefined && p !== 0),
             };
           }),
         });
@@ -280,7 +253,8 @@ export class Kubernetes extends Component {
   }
 
   private object(apiVersion: string, kind: string, name: string, component: string, rest: Record<string, any>): KubernetesManifest {
-    return { apiVersion, kind, metadata: { name, labels: this.labels(component) }, ...rest };
+    const metadata = { name, ...(this.namespace !== undefined ? { namespace: this.namespace } : {}), labels: this.labels(component) };
+    return { apiVersion, kind, metadata, ...rest };
   }
 
   private appVolumes(): any[] {
@@ -490,6 +464,14 @@ export class Kubernetes extends Component {
       throw this.error('name', `is '${this.name}', which is not a DNS label of at most 42 characters`,
         "use lower-case letters, digits and '-', e.g. 'my-service'");
     }
+    if (this.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(this.namespace)) {
+      throw this.error('namespace', `is '${this.namespace}', which is not a DNS label`, "use lower-case letters, digits and '-', e.g. 'api'");
+    }
+    const target = props.scaling?.targetCpuUtilizationPercent ?? 70;
+    if (!Number.isInteger(target) || target < 1 || target > 100) {
+      throw this.error('scaling.targetCpuUtilizationPercent', `must be a whole percent from 1 to 100, got ${target}`,
+        'give e.g. 70: the autoscaler adds pods above it, with room before the CPU limit throttles');
+    }
     const min = props.scaling?.minReplicas ?? 2;
     const max = props.scaling?.maxReplicas ?? 6;
     if (!Number.isInteger(min) || min < 1) {
@@ -536,45 +518,43 @@ export class Kubernetes extends Component {
       const app = this.model.manifests.find((m) => m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === 'app');
       const container = app?.spec?.template?.spec?.containers?.find((c: any) => c.name === 'app');
       const cpu = container?.resources?.limits?.cpu;
+      const memory = container?.resources?.limits?.memory;
       const cpus = cpu === undefined ? undefined : parseCpu(String(cpu));
-      if (cpus !== undefined && cpus !== this.limits.cpus) {
-        const now = this.appServer.workersFor(new ResourceLimits({ cpus, memoryMiB: this.limits.memoryMiB }));
+      const memoryMiB = memory === undefined ? undefined : parseMemoryMiB(String(memory));
+      if (cpus === undefined || memoryMiB === undefined) {
+        problems.push('the app container has no CPU and memory limit Keelson can read, so its workers per pod are unknown: '
+          + 'set them through the `limits` prop, not the manifest');
+      } else if (cpus !== this.limits.cpus || memoryMiB !== this.limits.memoryMiB) {
+        let now: number | string;
+        try {
+          now = this.appServer.workersFor(new ResourceLimits({ cpus, memoryMiB }));
+        } catch (error) {
+          now = `no known number of (${(error as Error).message})`;
+        }
         if (now !== this.workersPerPod) {
-          problems.push(`the app container's CPU limit is ${cpu}, so each pod starts ${now} workers, not the ${this.workersPerPod} `
+          problems.push(`the app container's limits are ${cpu} CPU and ${memory}, so each pod starts ${now} workers, not the ${this.workersPerPod} `
             + 'the limits prop sizes for: change `limits` instead of the manifest');
         }
+      }
+      const requests = container?.resources?.requests ?? {};
+      if (requests.cpu !== undefined && parseCpu(String(requests.cpu)) !== cpus) {
+        problems.push(`the app container requests ${requests.cpu} CPU but is limited to ${cpu}: gunicorn sizes its workers from the limit, `
+          + 'so a pod scheduled on the request is oversubscribed; keep requests equal to limits');
       }
     }
     return problems;
   }
 }
 
-/** The restricted Pod Security Standard (Kubernetes 1.33), as problems of one workload. */
-export function restrictedViolations(w: KubernetesPodWorkloadView): string[] {
-  const problems: string[] = [];
-  const allowedVolumes = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
-  if (w.hostNetwork || w.hostPID || w.hostIPC) problems.push('shares a host namespace (hostNetwork, hostPID or hostIPC)');
-  for (const type of w.volumeTypes) {
-    if (!allowedVolumes.includes(type)) problems.push(`mounts a '${type}' volume, which the restricted standard forbids`);
-  }
-  for (const c of w.containers) {
-    const at = `container '${c.name}'`;
-    if (c.privileged) problems.push(`${at} is privileged`);
-    if (c.allowPrivilegeEscalation !== false) problems.push(`${at} does not set allowPrivilegeEscalation: false`);
-    if (!(c.runAsNonRoot ?? w.podRunAsNonRoot)) problems.push(`${at} does not set runAsNonRoot: true`);
-    if ((c.runAsUser ?? w.podRunAsUser) === 0) problems.push(`${at} runs as uid 0`);
-    if (!c.capabilitiesDrop.includes('ALL')) problems.push(`${at} does not drop ALL capabilities`);
-    const extra = c.capabilitiesAdd.filter((cap) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(cap));
-    if (extra.length > 0) problems.push(`${at} adds ${extra.join(', ')}; only NET_BIND_SERVICE is allowed`);
-    const seccomp = c.seccompProfileType ?? w.seccompProfileType;
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${at} has no RuntimeDefault or Localhost seccomp profile`);
-  }
-  return problems;
-}
-
 function resources(limits: ResourceLimits): Record<string, unknown> {
   const values = { cpu: `${Math.round(limits.cpus * 1000)}m`, memory: `${limits.memoryMiB}Mi` };
   return { requests: { ...values }, limits: { ...values } };
+}
+
+function parseMemoryMiB(memory: string): number | undefined {
+  const m = /^(\d+)(Mi|Gi)$/.exec(memory);
+  if (!m) return undefined;
+  return m[2] === 'Gi' ? Number(m[1]) * 1024 : Number(m[1]);
 }
 
 function parseCpu(cpu: string): number | undefined {

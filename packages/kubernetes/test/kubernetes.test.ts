@@ -145,7 +145,19 @@ describe('gunicorn sized per pod', () => {
   test('a CPU limit edited in the model that changes the worker count stops the synth', () => {
     expect(() => synthKubernetes({ appServer: appServer(), limits: new ResourceLimits({ cpus: 1, memoryMiB: 2048 }) }, (k) => {
       k.model.find('Deployment', 'svc').spec.template.spec.containers[0].resources.limits.cpu = '2';
-    })).toThrow(/the app container's CPU limit is 2, so each pod starts 5 workers, not the 3 the limits prop sizes for: change `limits` instead of the manifest/);
+    })).toThrow(/the app container's limits are 2 CPU and 2048Mi, so each pod starts 5 workers, not the 3 the limits prop sizes for: change `limits` instead of the manifest/);
+  });
+
+  test('a CPU request below the limit stops the synth: gunicorn sizes from the limit', () => {
+    expect(() => synthKubernetes({ appServer: appServer() }, (k) => {
+      k.model.find('Deployment', 'svc').spec.template.spec.containers[0].resources.requests.cpu = '250m';
+    })).toThrow(/the app container requests 250m CPU but is limited to 1000m: gunicorn sizes its workers from the limit, so a pod scheduled on the request is oversubscribed; keep requests equal to limits/);
+  });
+
+  test('limits removed from the manifest stop the synth', () => {
+    expect(() => synthKubernetes({ appServer: appServer() }, (k) => {
+      delete k.model.find('Deployment', 'svc').spec.template.spec.containers[0].resources.limits;
+    })).toThrow(/the app container has no CPU and memory limit Keelson can read, so its workers per pod are unknown: set them through the `limits` prop, not the manifest/);
   });
 });
 
@@ -172,6 +184,7 @@ describe('escape hatches act on the model', () => {
         spec.containers[0].securityContext.runAsNonRoot = false;
         spec.securityContext.runAsUser = 0;
         spec.containers[0].securityContext.privileged = true;
+        spec.containers[0].ports[0].hostPort = 8000;
       });
     } catch (e) {
       error = e;
@@ -182,6 +195,7 @@ describe('escape hatches act on the model', () => {
       /k8s\/app.yaml: Deployment 'svc' shares a host namespace \(hostNetwork, hostPID or hostIPC\)/,
       /mounts a 'hostPath' volume, which the restricted standard forbids/,
       /container 'app' is privileged/,
+      /container 'app' binds host port 8000/,
       /container 'app' does not set allowPrivilegeEscalation: false/,
       /container 'app' does not set runAsNonRoot: true/,
       /container 'app' runs as uid 0/,
@@ -216,6 +230,17 @@ describe('errors', () => {
 
   test('a name that is not a DNS label', () => {
     expect(construct({ name: 'My_Service' })).toThrow(/option 'name' is 'My_Service', which is not a DNS label of at most 42 characters. Fix: use lower-case letters, digits and '-'/);
+  });
+
+  test('a namespace that is not a DNS label, and a valid one on every object', () => {
+    expect(construct({ namespace: 'Prod' })).toThrow(/option 'namespace' is 'Prod', which is not a DNS label. Fix: use lower-case letters, digits and '-'/);
+    const { manifests } = synthKubernetes({ ...FULL_STACK, namespace: 'api' });
+    expect(manifests.every((m) => m.metadata.namespace === 'api')).toBe(true);
+  });
+
+  test('a CPU target outside 1 to 100 percent', () => {
+    expect(construct({ scaling: { targetCpuUtilizationPercent: 120 } })).toThrow(
+      /option 'scaling.targetCpuUtilizationPercent' must be a whole percent from 1 to 100, got 120. Fix: give e.g. 70/);
   });
 
   test('replicas out of order', () => {
