@@ -204,11 +204,18 @@ export class ImagePipeline extends Component {
     const image = this.image;
     const checkout: github.workflows.JobStep = { name: 'Check out', uses: uses(PINNED_ACTIONS.checkout), with: { 'persist-credentials': false } };
     const buildx: github.workflows.JobStep = { name: 'Set up BuildKit', uses: uses(PINNED_ACTIONS.setupBuildx) };
-    const cacheFrom = this.cache === 'gha' ? 'type=gha,scope=image' : `type=registry,ref=${this.imageName}:buildcache`;
-    const cacheTo = this.cache === 'gha' ? 'type=gha,scope=image,mode=max' : `type=registry,ref=${this.imageName}:buildcache,mode=max`;
+    // GitHub cache: each platform's scan job writes its own scope; the push reads them all.
+    // Registry cache: only the push job may write the registry; the scan jobs read what it wrote.
+    const scope = (platform: string) => `image-${platform.replace(/\//g, '-')}`;
+    const registryCache = `type=registry,ref=${this.imageName}:buildcache`;
+    const scanCacheFrom = this.cache === 'gha' ? 'type=gha,scope=${{ matrix.scope }}' : registryCache;
+    const scanCacheTo = this.cache === 'gha' ? 'type=gha,scope=${{ matrix.scope }},mode=max' : undefined;
+    const pushCacheFrom = this.cache === 'gha' ? this.platforms.map((p) => `type=gha,scope=${scope(p)}`).join('\n') : registryCache;
+    const pushCacheTo = this.cache === 'gha' ? undefined : `${registryCache},mode=max`;
     const severities = severitiesFrom(this.failOn);
     const common = { context: image.context, file: image.dockerfile, target: image.target };
     const multiArch = this.platforms.some((p) => p !== 'linux/amd64');
+    const qemu: github.workflows.JobStep[] = multiArch ? [{ name: 'Set up QEMU', uses: uses(PINNED_ACTIONS.setupQemu) }] : [];
     const login = props.login;
     const publishPermissions: github.workflows.JobPermissions = {
       contents: R,
@@ -263,20 +270,23 @@ export class ImagePipeline extends Component {
           ],
         },
         scan: {
-          name: 'Build and scan',
+          name: 'Build and scan ${{ matrix.platform }}',
           needs: ['test', 'lint'],
           runsOn,
           permissions: scanPermissions,
+          // Every platform that will be pushed is scanned: a gate on one architecture says nothing of another.
+          strategy: { failFast: false, matrix: { include: this.platforms.map((p) => ({ platform: p, scope: scope(p) })) } },
           steps: [
             checkout,
+            ...qemu,
             buildx,
-            ...(this.cache === 'registry' && !login && host === 'ghcr.io' ? [loginStep] : []),
+            ...(this.cache === 'registry' ? [loginStep] : []),
             {
-              name: `Build for ${this.platforms[0]} (scanned, not pushed)`,
+              name: 'Build (loaded for the scan, not pushed)',
               uses: uses(PINNED_ACTIONS.buildPush),
               with: {
-                ...common, platforms: this.platforms[0], load: true, push: false, tags: scanTag,
-                'cache-from': cacheFrom, ...(this.cache === 'gha' ? { 'cache-to': cacheTo } : {}),
+                ...common, platforms: '${{ matrix.platform }}', load: true, push: false, tags: scanTag,
+                'cache-from': scanCacheFrom, ...(scanCacheTo ? { 'cache-to': scanCacheTo } : {}),
               },
             },
             {
@@ -302,7 +312,7 @@ export class ImagePipeline extends Component {
           outputs: { digest: { stepId: 'push', outputName: 'digest' } },
           steps: [
             checkout,
-            ...(multiArch ? [{ name: 'Set up QEMU', uses: uses(PINNED_ACTIONS.setupQemu) }] : []),
+            ...qemu,
             buildx,
             loginStep,
             {
@@ -312,7 +322,7 @@ export class ImagePipeline extends Component {
               with: {
                 ...common, platforms: this.platforms.join(','), push: true,
                 tags: '${{ env.IMAGE }}:${{ github.sha }}',
-                'cache-from': cacheFrom, 'cache-to': cacheTo,
+                'cache-from': pushCacheFrom, ...(pushCacheTo ? { 'cache-to': pushCacheTo } : {}),
                 sbom: true, provenance: 'mode=max',
               },
             },

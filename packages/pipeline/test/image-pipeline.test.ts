@@ -59,12 +59,27 @@ describe('ImagePipeline defaults', () => {
     const push = steps.find((s: any) => s.id === 'push');
     expect(push.with).toMatchObject({
       context: '.', file: 'Dockerfile', target: 'runtime', platforms: 'linux/amd64,linux/arm64', push: true,
-      'cache-from': 'type=gha,scope=image', 'cache-to': 'type=gha,scope=image,mode=max', 'sbom': true, 'provenance': 'mode=max',
+      'cache-from': 'type=gha,scope=image-linux-amd64\ntype=gha,scope=image-linux-arm64', 'sbom': true, 'provenance': 'mode=max',
     });
+    expect(push.with['cache-to']).toBeUndefined();
     expect(steps.some((s: any) => s.uses?.startsWith('docker/setup-qemu-action@'))).toBe(true);
     expect(steps.find((s: any) => /cosign sign/.test(s.run ?? '')).run).toBe('cosign sign --yes "${IMAGE}@${DIGEST}"');
     expect(doc.jobs.publish.outputs).toEqual({ digest: '${{ steps.push.outputs.digest }}' });
     expect(steps[steps.length - 1].run).toMatch(/GITHUB_STEP_SUMMARY/);
+  });
+
+  test('every declared platform is built and scanned before the push, each with its own GitHub cache scope', () => {
+    const { doc } = workflowOf({ platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(doc.jobs.scan.strategy).toEqual({
+      'fail-fast': false,
+      'matrix': { include: [{ platform: 'linux/amd64', scope: 'image-linux-amd64' }, { platform: 'linux/arm64', scope: 'image-linux-arm64' }] },
+    });
+    const build = doc.jobs.scan.steps.find((s: any) => s.uses?.startsWith('docker/build-push-action@'));
+    expect(build.with).toMatchObject({
+      platforms: '${{ matrix.platform }}', load: true, push: false,
+      'cache-from': 'type=gha,scope=${{ matrix.scope }}', 'cache-to': 'type=gha,scope=${{ matrix.scope }},mode=max',
+    });
+    expect(doc.jobs.scan.steps.some((s: any) => s.uses?.startsWith('docker/setup-qemu-action@'))).toBe(true);
   });
 
   test('a single amd64 platform needs no QEMU', () => {
@@ -156,6 +171,7 @@ describe('The generated workflow', () => {
     const scanBuild = doc.jobs.scan.steps.find((s: any) => s.uses?.startsWith('docker/build-push-action@'));
     expect(scanBuild.with['cache-from']).toBe('type=registry,ref=ghcr.io/acme/orders:buildcache');
     expect(scanBuild.with['cache-to']).toBeUndefined();
+    expect(doc.jobs.scan.steps.some((s: any) => s.uses?.startsWith('docker/login-action@'))).toBe(true);
     expect(doc.jobs.scan.permissions).toEqual({ contents: 'read', packages: 'read' });
     expect(doc.jobs.publish.steps.find((s: any) => s.id === 'push').with['cache-to']).toBe('type=registry,ref=ghcr.io/acme/orders:buildcache,mode=max');
   });

@@ -15,16 +15,16 @@ export interface WorkflowModel {
 const KEBAB: Record<string, string> = {
   runsOn: 'runs-on', timeoutMinutes: 'timeout-minutes', continueOnError: 'continue-on-error',
   workingDirectory: 'working-directory', cancelInProgress: 'cancel-in-progress',
-  idToken: 'id-token', pullRequests: 'pull-requests', securityEvents: 'security-events',
+  idToken: 'id-token', failFast: 'fail-fast', maxParallel: 'max-parallel', pullRequests: 'pull-requests', securityEvents: 'security-events',
   pullRequest: 'pull_request', workflowDispatch: 'workflow_dispatch', pullRequestTarget: 'pull_request_target',
 };
 
 // `with` and `env` hold the action's or the shell's own names: copied as written.
-const VERBATIM = new Set(['with', 'env', 'outputs']);
+const VERBATIM = new Set(['with', 'env', 'outputs', 'include', 'exclude']);
 
 /** projen's camelCase model to the workflow syntax GitHub reads, as projen's GithubWorkflow renders it. */
 export function toWorkflowSyntax(value: unknown, verbatim = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => toWorkflowSyntax(v));
+  if (Array.isArray(value)) return value.map((v) => toWorkflowSyntax(v, verbatim));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
@@ -36,7 +36,7 @@ export function toWorkflowSyntax(value: unknown, verbatim = false): unknown {
         .map(([k, o]) => [k, `\${{ steps.${o.stepId}.outputs.${o.outputName} }}`]));
       continue;
     }
-    out[name] = VERBATIM.has(key) && !verbatim ? { ...(v as object) } : toWorkflowSyntax(v);
+    out[name] = VERBATIM.has(key) && !verbatim ? toWorkflowSyntax(v, true) : toWorkflowSyntax(v, verbatim);
   }
   return out;
 }
