@@ -1,2 +1,3 @@
 export * from './deployment-doc';
 export * from './fastapi-service';
+export * from './fastapi-project';
