@@ -14,7 +14,7 @@ export interface SecretKeyReference {
 /** The app Deployment's replicas and autoscaling. */
 export interface KubernetesScalingOptions {
   /**
-   * The fewest app pods the HorizontalPodAutoscaler keeps (and the Deployment starts with).
+   * The fewest app pods the HorizontalPodAutoscaler keeps. The Deployment sets no `replicas`: the autoscaler owns it.
    * @default 2
    */
   readonly minReplicas?: number;
@@ -139,8 +139,13 @@ export interface KubernetesWorkerOptions {
    */
   readonly limits?: ResourceLimits;
   /**
+   * Memory one Celery process uses, MiB: the limit must hold the parent and the children.
+   * @default 128
+   */
+  readonly memoryPerProcessMiB?: number;
+  /**
    * Prefork children per pod.
-   * @default - one per whole CPU of the limit, at least 1
+   * @default - one per whole CPU of the limit, at least 1, as many as the memory limit holds beside the parent
    */
   readonly concurrency?: number;
 }

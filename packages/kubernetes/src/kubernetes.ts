@@ -70,7 +70,7 @@ export class Kubernetes extends Component {
     const appContainer = this.appContainer('app', appArgs, env, this.limits, true);
     const appDeployment = this.object('apps/v1', 'Deployment', this.name, 'app', {
       spec: {
-        replicas: minReplicas,
+        // No `replicas`: the HorizontalPodAutoscaler owns the count, and an apply must not reset it.
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector('app') },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -105,7 +105,17 @@ export class Kubernetes extends Component {
     // worker, beat, migrations
     if (props.worker) {
       const limits = props.worker.limits ?? new ResourceLimits();
-      const concurrency = props.worker.concurrency ?? Math.max(1, Math.floor(limits.cpus));
+      const perProcess = props.worker.memoryPerProcessMiB ?? 128;
+      const byMemory = Math.floor(limits.memoryMiB / perProcess) - 1;
+      if (byMemory < 1) {
+        throw this.error('worker.limits.memoryMiB', `is ${limits.memoryMiB} MiB, below the worker's minimum of ${2 * perProcess} MiB `
+          + `(the parent and one child at memoryPerProcessMiB ${perProcess})`, `give the worker ${2 * perProcess} MiB or more, or lower memoryPerProcessMiB`);
+      }
+      const concurrency = props.worker.concurrency ?? Math.min(Math.max(1, Math.floor(limits.cpus)), byMemory);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > byMemory) {
+        throw this.error('worker.concurrency', `is ${concurrency}; the ${limits.memoryMiB} MiB limit holds 1 to ${byMemory} children beside the parent`,
+          'leave it out to derive it from the limits, or raise worker.limits.memoryMiB');
+      }
       const args = ['celery', '-A', props.celeryApp ?? Kubernetes.DEFAULT_CELERY_APP, 'worker', '--loglevel=INFO', `--concurrency=${concurrency}`];
       this.model.add(this.path('worker'), this.object('apps/v1', 'Deployment', `${this.name}-worker`, 'worker', {
         spec: {

@@ -27,7 +27,7 @@ describe('defaults', () => {
   });
 
   test('the app runs 2 to 6 replicas at 70% CPU, with at most one pod disrupted', () => {
-    expect(find(minimal.manifests, 'Deployment', 'svc').spec.replicas).toBe(2);
+    expect(find(minimal.manifests, 'Deployment', 'svc').spec.replicas).toBeUndefined();
     const hpa = find(minimal.manifests, 'HorizontalPodAutoscaler', 'svc').spec;
     expect([hpa.minReplicas, hpa.maxReplicas, hpa.metrics[0].resource.target.averageUtilization]).toEqual([2, 6, 70]);
     expect(find(minimal.manifests, 'PodDisruptionBudget', 'svc').spec.maxUnavailable).toBe(1);
@@ -64,6 +64,14 @@ describe('defaults', () => {
     for (const name of ['svc', 'svc-worker', 'svc-beat']) {
       expect(find(full.manifests, 'Deployment', name).spec.template.spec.containers[0].envFrom).toEqual([{ configMapRef: { name: 'svc-config' } }]);
     }
+  });
+
+  test('worker concurrency: one child per whole CPU, as many as the memory holds beside the parent at 128 MiB each', () => {
+    const concurrency = (worker: object) => find(synthKubernetes({ redis: {}, worker }).manifests, 'Deployment', 'svc-worker')
+      .spec.template.spec.containers[0].args.at(-1);
+    expect(concurrency({ limits: new ResourceLimits({ cpus: 4, memoryMiB: 4096 }) })).toBe('--concurrency=4');
+    expect(concurrency({ limits: new ResourceLimits({ cpus: 4, memoryMiB: 512 }) })).toBe('--concurrency=3');
+    expect(concurrency({ limits: new ResourceLimits({ cpus: 4, memoryMiB: 512 }), memoryPerProcessMiB: 256 })).toBe('--concurrency=1');
   });
 
   test('the worker: celery -A app.tasks, one child per whole CPU, 1 replica', () => {
@@ -272,6 +280,13 @@ describe('errors', () => {
   test('an ingress read timeout not above the app server\'s', () => {
     expect(construct({ appServer: appServer(), ingress: { host: 'api.example.com', readTimeoutSeconds: 30 } })).toThrow(
       /option 'ingress.readTimeoutSeconds' is 30, not above the app server's timeout of 30 seconds. Fix: give more than 30/);
+  });
+
+  test('a worker whose memory holds no child, or a concurrency it cannot hold', () => {
+    expect(construct({ redis: {}, worker: { limits: new ResourceLimits({ memoryMiB: 200 }) } })).toThrow(
+      /option 'worker.limits.memoryMiB' is 200 MiB, below the worker's minimum of 256 MiB \(the parent and one child at memoryPerProcessMiB 128\). Fix: give the worker 256 MiB or more/);
+    expect(construct({ redis: {}, worker: { concurrency: 8 } })).toThrow(
+      /option 'worker.concurrency' is 8; the 512 MiB limit holds 1 to 3 children beside the parent. Fix: leave it out to derive it from the limits/);
   });
 
   test('an unknown backing-service mode', () => {
