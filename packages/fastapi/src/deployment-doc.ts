@@ -60,6 +60,7 @@ export class DeploymentDoc extends Component {
     out.push(`| app server | gunicorn on port ${s.endpoint.port}, health at \`${s.endpoint.healthPath}\` |`);
     out.push(`| one app container | ${s.limits.cpus} CPU, ${s.limits.memoryMiB} MiB, ${s.limits.pids} processes |`);
     out.push(`| domains | ${s.domains.join(', ')} |`);
+    if (s.edgeSubnet) out.push(`| nginx to app | network \`edge\` on ${s.edgeSubnet}, trusted by gunicorn for X-Forwarded-* |`);
     out.push(`| TLS | ${s.tls ? `at nginx, certificate and key as compose secrets${s.hsts ? ', HSTS on' : ', HSTS off'}` : 'off: plain HTTP, no HSTS'} |`);
     out.push('');
 
@@ -119,7 +120,7 @@ export class DeploymentDoc extends Component {
     } else {
       const result = s.policy.evaluate();
       const levels = (level: string) => result.rules.filter((r) => r.entry.level === level).length;
-      out.push(`Packs: ${result.packs.join(', ')}. ${result.rules.length} rules run (${levels('error')} errors, ${levels('warning')} warnings, ${levels('info')} info);`,
+      out.push(`Packs: ${result.packs.join(', ')}. ${result.rules.length} rules run (${levels('error')} at level error, ${levels('warning')} warning, ${levels('info')} info);`,
         `${result.findings.length} open finding${result.findings.length === 1 ? '' : 's'}, ${result.waived.length} waived. Error findings stop the synth.`, '');
       if (result.findings.length > 0) {
         out.push('| rule | level | finding |', '|---|---|---|');

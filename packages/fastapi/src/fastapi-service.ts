@@ -1,4 +1,4 @@
-import { Compose, ComposeProps, PostgresOptions, RedisOptions } from '@keelson/compose';
+import { Compose, ComposeNetworks, ComposeProps, PostgresOptions, RedisOptions } from '@keelson/compose';
 import { KeelsonConfigError, ResourceLimits, SecurityProfile, ServiceEndpoint, locate } from '@keelson/core';
 import { DockerIgnore, Dockerfile, DockerfileProps, ImageLabels, RuntimeFlavourName } from '@keelson/dockerfile';
 import { GunicornConfig, GunicornConfigProps } from '@keelson/gunicorn';
@@ -99,6 +99,13 @@ export interface FastApiServiceProps {
    */
   readonly tls?: boolean | FastApiTlsOptions;
   /**
+   * The fixed subnet of the production `edge` network (nginx to the app), trusted by gunicorn for X-Forwarded-*:
+   * without one, docker picks the subnet and the app sees nginx as every client and `http` as the scheme.
+   * Pick a private range no host network of yours uses; `false` leaves the subnet to docker and trusts loopback only.
+   * @default '172.30.253.0/24'
+   */
+  readonly edgeSubnet?: string | false;
+  /**
    * OCI labels of the image.
    * @default - title from the project name
    */
@@ -149,6 +156,7 @@ export class FastApiService extends Component {
   public static readonly DEFAULT_DOMAINS: readonly string[] = ['localhost'];
   public static readonly DEFAULT_TLS_CERTIFICATE_FILE = './secrets/tls_certificate.pem';
   public static readonly DEFAULT_TLS_KEY_FILE = './secrets/tls_private_key.pem';
+  public static readonly DEFAULT_EDGE_SUBNET = '172.30.253.0/24';
 
   public readonly appModule: string;
   public readonly endpoint: ServiceEndpoint;
@@ -159,6 +167,8 @@ export class FastApiService extends Component {
   public readonly tls: boolean;
   /** Whether nginx sends HSTS. */
   public readonly hsts: boolean;
+  /** The fixed subnet of the production edge network, if any. */
+  public readonly edgeSubnet?: string;
   public readonly gunicorn: GunicornConfig;
   public readonly dockerfile: Dockerfile;
   public readonly dockerignore: DockerIgnore;
@@ -197,7 +207,19 @@ export class FastApiService extends Component {
     this.security = props.security ?? new SecurityProfile();
     this.limits = props.limits ?? new ResourceLimits();
 
-    this.gunicorn = new GunicornConfig(project, { endpoint: this.endpoint, limits: this.limits, ...props.gunicornOverrides });
+    const edgeSubnet = props.edgeSubnet ?? FastApiService.DEFAULT_EDGE_SUBNET;
+    if (edgeSubnet !== false && !/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|30)$/.test(edgeSubnet)) {
+      throw new KeelsonConfigError('edgeSubnet', `is '${edgeSubnet}', not an IPv4 network from /16 to /30`,
+        "give a private range in CIDR form, e.g. '172.30.253.0/24', or false").atConstruct(this);
+    }
+    this.edgeSubnet = edgeSubnet === false ? undefined : edgeSubnet;
+
+    this.gunicorn = new GunicornConfig(project, {
+      endpoint: this.endpoint,
+      limits: this.limits,
+      ...(this.edgeSubnet ? { forwardedAllowIps: ['127.0.0.1', '::1', this.edgeSubnet] } : {}),
+      ...props.gunicornOverrides,
+    });
     this.dockerfile = new Dockerfile(project, {
       flavour: props.flavour,
       pythonVersion: props.pythonVersion,
@@ -243,6 +265,10 @@ export class FastApiService extends Component {
       },
       ...props.composeOverrides,
     });
+
+    if (this.edgeSubnet && this.compose.nginx) {
+      this.compose.production.addNetwork(ComposeNetworks.EDGE, { ipam: { config: [{ subnet: this.edgeSubnet }] } });
+    }
 
     if (props.policy !== false) {
       this.policy = new HardeningPolicy(project, props.policy ?? {});

@@ -25,6 +25,8 @@ describe('FastApiService defaults', () => {
     expect(service.deploymentDoc).toBeInstanceOf(DeploymentDoc);
     expect(FastApiService.DEFAULT_TLS_CERTIFICATE_FILE).toBe('./secrets/tls_certificate.pem');
     expect(FastApiService.DEFAULT_TLS_KEY_FILE).toBe('./secrets/tls_private_key.pem');
+    expect(service.edgeSubnet).toBe('172.30.253.0/24');
+    expect(FastApiService.DEFAULT_EDGE_SUBNET).toBe('172.30.253.0/24');
   });
 
   test('the defaults not kept as fields reach the files: 1 replica, 1 CPU and 512 MiB for the app', () => {
@@ -61,11 +63,23 @@ describe('FastApiService defaults', () => {
 });
 
 describe('coherent stacks from the props', () => {
-  test.each(MATRIX)('%s: the baseline pack finds no error and no waiver is used', (_name, props) => {
+  test.each(MATRIX)('%s: the baseline pack finds no error and no warning, and no waiver is used', (_name, props) => {
     const { service } = synthService(props);
     const result = service.policy!.evaluate();
-    expect(result.findings.filter((f) => f.level === 'error')).toEqual([]);
+    expect(result.findings.filter((f) => f.level !== 'info')).toEqual([]);
     expect(result.waived).toEqual([]);
+  });
+
+  test('the edge network has a fixed subnet that gunicorn trusts for X-Forwarded-*', () => {
+    const { files } = synthService();
+    expect(parse(files[Compose.PRODUCTION_FILE]).networks.edge.ipam).toEqual({ config: [{ subnet: '172.30.253.0/24' }] });
+    expect(files['gunicorn.conf.py']).toMatch(/172\.30\.253\.0\/24/);
+  });
+
+  test('edgeSubnet: false leaves the subnet to docker, and the policy warns that nginx is not trusted', () => {
+    const { service, files } = synthService({ edgeSubnet: false });
+    expect(parse(files[Compose.PRODUCTION_FILE]).networks.edge.ipam).toBeUndefined();
+    expect(service.policy!.evaluate().findings.map((f) => `${f.level} ${f.id}`)).toContain('warning KS-X-011');
   });
 
   test('without Redis there is no worker and no beat', () => {
@@ -137,9 +151,11 @@ describe('escape hatches', () => {
 
   test('a waiver given through the policy props is listed with its reason in DEPLOYMENT.md', () => {
     const reason = 'The proxy address is assigned by docker on a private bridge only nginx joins.';
-    const { files } = synthService({
+    const { service, files } = synthService({
+      edgeSubnet: false,
       policy: { print: () => undefined, waivers: [{ id: 'KS-X-011', finding: 'compose.prod.yaml#services/app/forwarded_allow_ips', reason }] },
     });
+    expect(service.policy!.evaluate().waived.map((f) => f.id)).toEqual(['KS-X-011']);
     expect(files['DEPLOYMENT.md']).toContain(`| KS-X-011 | \`compose.prod.yaml#services/app/forwarded_allow_ips\` | ${reason} |`);
   });
 
@@ -178,6 +194,11 @@ describe('errors', () => {
   test('an app module that is not module:attribute is refused', () => {
     expect(() => new FastApiService(serviceProject(), { appModule: 'app.main' })).toThrow(
       /^svc\/FastApiService: option 'appModule' is 'app\.main', not an ASGI application reference\. Fix: write it as 'module:attribute', e\.g\. 'app\.main:app'$/);
+  });
+
+  test('an edge subnet that is not an IPv4 CIDR network is refused', () => {
+    expect(() => new FastApiService(serviceProject(), { edgeSubnet: '172.30.253.0' })).toThrow(
+      /^svc\/FastApiService: option 'edgeSubnet' is '172\.30\.253\.0', not an IPv4 network from \/16 to \/30\. Fix: give a private range in CIDR form, e\.g\. '172\.30\.253\.0\/24', or false$/);
   });
 
   test('a privileged port is refused with the construct path', () => {
