@@ -2,7 +2,7 @@ import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, Kuberne
 import { Component, Project } from 'projen';
 import { KubernetesManifest, KubernetesModel } from './kubernetes-model';
 import {
-  KubernetesPodContainerView, KubernetesPodWorkloadView, RESTRICTED_ADDABLE_CAPABILITIES, WORKLOAD_KINDS, restrictedViolations,
+  KubernetesManifestsView, KubernetesPodContainerView, KubernetesPodWorkloadView, RESTRICTED_ADDABLE_CAPABILITIES, WORKLOAD_KINDS, restrictedViolations,
 } from './kubernetes-pod-security';
 import { KubernetesProps, SecretKeyReference } from './kubernetes-props';
 import { renderManifests } from './kubernetes-render';
@@ -197,7 +197,7 @@ export class Kubernetes extends Component {
   }
 
   /** The view the hardening policy reads: every workload of the model as it is now. */
-  public resolvedView(): KubernetesView & { readonly workloads: readonly KubernetesPodWorkloadView[] } {
+  public resolvedView(): KubernetesView & KubernetesManifestsView {
     const workloads: KubernetesPodWorkloadView[] = [];
     for (const [file, manifests] of Object.entries(this.model.files)) {
       for (const m of manifests) {
@@ -205,10 +205,16 @@ export class Kubernetes extends Component {
         const pod = m.kind === 'Pod' ? m.spec : m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template?.spec : m.spec?.template?.spec;
         if (!pod) continue;
         const psc = pod.securityContext ?? {};
+        const writableVolumes = new Set([
+          ...(pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim || v.ephemeral).map((v: any) => v.name),
+          ...((m.spec?.volumeClaimTemplates ?? []) as any[]).map((t) => t.metadata?.name),
+        ]);
         workloads.push({
           file,
           kind: m.kind,
           name: m.metadata.name,
+          role: m.metadata.labels?.['app.kubernetes.io/component'],
+          terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
           podRunAsUser: psc.runAsUser,
           podRunAsGroup: psc.runAsGroup,
           podRunAsNonRoot: psc.runAsNonRoot,
@@ -235,13 +241,22 @@ export class Kubernetes extends Component {
               seccompProfileType: sc.seccompProfile?.type,
               hasResourceLimits: c.resources?.limits !== undefined,
               hasProbes: c.readinessProbe !== undefined || c.livenessProbe !== undefined,
+              ports: (c.ports ?? []).map((p: any) => ({ name: p.name, containerPort: p.containerPort })),
+              httpProbes: (['startup', 'readiness', 'liveness'] as const).filter((k) => c[`${k}Probe`]?.httpGet).map((k) => {
+                const get = c[`${k}Probe`].httpGet;
+                const named = typeof get.port === 'string' ? (c.ports ?? []).find((p: any) => p.name === get.port)?.containerPort : undefined;
+                return { kind: k, path: get.path, port: named ?? get.port };
+              }),
+              env: (c.env ?? []).map((e: any) => ({ name: e.name, value: e.value, secretRef: e.valueFrom?.secretKeyRef })),
+              writablePaths: (c.volumeMounts ?? []).filter((v: any) => writableVolumes.has(v.name) && !v.readOnly).map((v: any) => v.mountPath),
               hostPorts: (c.ports ?? []).map((p: { hostPort?: number }) => p.hostPort).filter((p: number | undefined): p is number => p !== undefined && p !== 0),
             };
           }),
         });
       }
     }
-    return { workloads };
+    const manifests = Object.entries(this.model.files).flatMap(([file, list]) => list.map((m) => ({ file, manifest: JSON.parse(JSON.stringify(m)) })));
+    return { workloads, manifests };
   }
 
   private imageNameValue?: string;

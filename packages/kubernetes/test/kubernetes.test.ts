@@ -1,5 +1,5 @@
 import { KeelsonSynthError, ResourceLimits, SecurityProfile, findModels } from '@keelson/core';
-import { Kubernetes } from '../src';
+import { Kubernetes, KubernetesManifestsView } from '../src';
 import { FULL_STACK, IMAGE_NAME, appServer, containerImage, find, serviceProject, synthKubernetes } from './support';
 
 function construct(props: Record<string, unknown>) {
@@ -219,7 +219,8 @@ describe('escape hatches act on the model', () => {
     k8s.model.find('Deployment', 'svc').spec.template.spec.securityContext.runAsUser = 1234;
     const [model] = findModels(project, 'kubernetes');
     expect(model.path).toBe('svc/Kubernetes');
-    const view = model.resolve();
+    // Core's KubernetesView has fewer fields; the component registers the fuller KubernetesManifestsView.
+    const view = model.resolve() as KubernetesManifestsView;
     expect(view.workloads.map((w) => `${w.file} ${w.name}`)).toEqual([
       'k8s/app.yaml svc', 'k8s/worker.yaml svc-worker', 'k8s/beat.yaml svc-beat', 'k8s/migrate.yaml svc-migrate',
       'k8s/postgres.yaml postgres', 'k8s/redis.yaml redis']);
@@ -227,6 +228,19 @@ describe('escape hatches act on the model', () => {
     expect(app.podRunAsUser).toBe(1234);
     expect(app.containers[0]).toMatchObject({ name: 'app', image: IMAGE_NAME, appImage: true, readOnlyRootFilesystem: true });
     expect(view.workloads[4].containers[0].appImage).toBe(false);
+    expect(app).toMatchObject({ kind: 'Deployment', role: 'app', terminationGracePeriodSeconds: 30, hostNetwork: false, volumeTypes: ['emptyDir'] });
+    expect(app.containers[0]).toMatchObject({
+      ports: [{ name: 'http', containerPort: 8000 }],
+      httpProbes: [{ kind: 'startup', path: '/health', port: 8000 }, { kind: 'readiness', path: '/health', port: 8000 }, { kind: 'liveness', path: '/health', port: 8000 }],
+      env: [{ name: 'DATABASE_URL', secretRef: { name: 'svc-database', key: 'DATABASE_URL' } }, { name: 'REDIS_URL', secretRef: { name: 'svc-redis', key: 'REDIS_URL' } }],
+      writablePaths: ['/tmp'],
+      capabilitiesDrop: ['ALL'],
+      allowPrivilegeEscalation: false,
+    });
+    expect(view.workloads[4].containers[0].writablePaths).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp']);
+    expect(view.manifests.map((m) => `${m.file} ${m.manifest.kind}`)).toContain('k8s/network-policies.yaml NetworkPolicy');
+    view.manifests[0].manifest.metadata.name = 'changed by a reader';
+    expect(k8s.model.manifests[0].metadata.name).toBe('svc-config');
   });
 });
 
