@@ -1,4 +1,4 @@
-import { KeelsonSynthError, ResourceLimits, SecurityProfile, findModels } from '@keelson/core';
+import { KeelsonSynthError, ResourceLimits, SecurityProfile, ServiceEndpoint, findModels } from '@keelson/core';
 import { Kubernetes, KubernetesManifestsView } from '../src';
 import { FULL_STACK, IMAGE_NAME, appServer, containerImage, find, serviceProject, synthKubernetes } from './support';
 
@@ -132,6 +132,30 @@ describe('defaults', () => {
   test('PostgreSQL and Redis are external by default: no StatefulSet', () => {
     const { manifests } = synthKubernetes({ postgres: {}, redis: {} });
     expect(manifests.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+  });
+});
+
+describe('one fact in one place', () => {
+  test('the probes, the container port and the app NetworkPolicy follow the image\'s endpoint', () => {
+    const image = containerImage({ endpoint: new ServiceEndpoint({ port: 9000, healthPath: '/ready' }) });
+    const { manifests } = synthKubernetes({ image });
+    const c = find(manifests, 'Deployment', 'svc').spec.template.spec.containers[0];
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 9000, protocol: 'TCP' }]);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http', scheme: 'HTTP' });
+    expect(find(manifests, 'NetworkPolicy', 'svc-app').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9000 }]);
+  });
+
+  test('the uid, gid, writable paths and added capability follow the image\'s security profile', () => {
+    const image = containerImage({ security: new SecurityProfile({ uid: 10001, gid: 10002, writablePaths: ['/tmp', '/app/uploads'] }) });
+    const spec = find(synthKubernetes({ image }).manifests, 'Deployment', 'svc').spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10002, fsGroup: 10002 });
+    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'writable-0', mountPath: '/tmp' }, { name: 'writable-1', mountPath: '/app/uploads' }]);
+  });
+
+  test('a writable root stays writable when the profile says so', () => {
+    const image = containerImage({ security: new SecurityProfile({ readOnlyRootFilesystem: false }) });
+    const c = find(synthKubernetes({ image }).manifests, 'Deployment', 'svc').spec.template.spec.containers[0];
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
   });
 });
 
