@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ServiceProject, ServiceProjectOptions } from '@keelson/core';
 import { FastApiService, FastApiServiceProps } from './fastapi-service';
@@ -98,6 +99,35 @@ export class FastApiProject extends ServiceProject {
     }
     super.synth();
   }
+
+  /**
+   * When `projen new` creates the project (and post-synth steps are on), installs the tooling package.json names,
+   * so the next `npx projen` finds ts-node and Keelson.
+   */
+  public postSynthesize(): void {
+    super.postSynthesize();
+    if (process.env.PROJEN_CREATE_PROJECT === 'true' && process.env.PROJEN_DISABLE_POST !== 'true') {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.outdir, stdio: 'inherit' });
+    }
+  }
+}
+
+/** The versions a new service's package.json pins: this package's own, and the tooling Keelson is tested with. */
+export const TOOLING_VERSIONS = {
+  'projen': versionOf('projen/package.json'),
+  'constructs': '^10.8.1',
+  // Not 7.x: ts-node needs TypeScript's JavaScript API.
+  'typescript': '5.9.3',
+  'ts-node': '10.9.2',
+  '@types/node': '^20',
+} as const;
+
+function versionOf(manifest: string): string {
+  return (JSON.parse(readFileSync(require.resolve(manifest), 'utf-8')) as { version: string }).version;
+}
+
+function ownVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf-8')) as { version: string }).version;
 }
 
 function sampleFiles(options: FastApiProjectOptions, service: FastApiService): Record<string, string> {
@@ -107,7 +137,19 @@ function sampleFiles(options: FastApiProjectOptions, service: FastApiService): R
     ...(service.compose.redis ? ['redis>=5.0'] : []), ...(celery ? ['celery>=5.3'] : [])];
   const rendered = RENDERED.filter((key) => options[key] !== undefined)
     .map((key) => `  ${key}: ${JSON.stringify(options[key]).replace(/"/g, "'")},`);
+  const version = ownVersion();
+  const packageJson = {
+    name: options.name,
+    private: true,
+    description: 'A FastAPI service deployed with Keelson: .projenrc.ts is its one declaration.',
+    scripts: { projen: 'projen' },
+    devDependencies: {
+      '@keelson/fastapi': version === '0.0.0' ? '*' : `^${version}`,
+      ...TOOLING_VERSIONS,
+    },
+  };
   return {
+    'package.json': `${JSON.stringify(packageJson, null, 2)}\n`,
     '.projenrc.ts': [
       "import { FastApiProject } from '@keelson/fastapi';",
       '',

@@ -56,8 +56,11 @@ describe('a new service, as `projen new` creates it', () => {
 
   test('the app skeleton, requirements.txt, the tests and .projenrc.ts are written as samples', () => {
     expect(Object.keys(project.sampleFiles).sort()).toEqual([
-      '.projenrc.ts', 'app/__init__.py', 'app/main.py', 'app/tasks.py', 'requirements.txt', 'tests/__init__.py', 'tests/test_health.py',
+      '.projenrc.ts', 'app/__init__.py', 'app/main.py', 'app/tasks.py', 'package.json', 'requirements.txt', 'tests/__init__.py', 'tests/test_health.py',
     ]);
+    expect(JSON.parse(first['package.json']).devDependencies).toEqual({
+      '@keelson/fastapi': '*', 'projen': '0.103.25', 'constructs': '^10.8.1', 'typescript': '5.9.3', 'ts-node': '10.9.2', '@types/node': '^20',
+    });
     expect(first['app/main.py']).toMatch(/@app\.get\("\/health"\)/);
     expect(first['requirements.txt']).toBe('fastapi>=0.110\nsqlalchemy>=2.0\npsycopg[binary]>=3.1\nredis>=5.0\ncelery>=5.3\n');
     expect(first['.projenrc.ts']).toBe([
