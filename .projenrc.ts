@@ -207,7 +207,8 @@ keelsonPackage({
   name: 'kubernetes',
   description: 'Keelson Kubernetes manifests (k8s/*.yaml) from the same declaration, with the same hardening, built with cdk8s.',
   internalDeps: [core],
-  deps: ['cdk8s@^2.70', 'cdk8s-plus-33@^2.5', 'yaml@^2'],
+  // cdk8s core only: the model the policy reads must be exactly what is written (cdk8s-plus would build it).
+  deps: ['cdk8s@^2.70', 'yaml@^2'],
   devDeps: ['kubernetes-models@^5'],
 });
 
