@@ -95,5 +95,8 @@ export function mergePacks(packs: readonly Pack[]): PackEntry[] {
     const current = byId.get(entry.id);
     if (!current || LEVELS.indexOf(entry.level) < LEVELS.indexOf(current.level)) byId.set(entry.id, entry);
   }
-  return ALL_RULES.map((rule) => [...byId.values()].find((e) => e.rule === rule)).filter((e): e is PackEntry => e !== undefined);
+  // Keelson's rules in RULES.md order, then any other rule (a pack of your own) in the order its pack gives.
+  const rank = (entry: PackEntry) => { const i = ALL_RULES.indexOf(entry.rule); return i < 0 ? ALL_RULES.length : i; };
+  return [...byId.values()].map((entry, order) => ({ entry, order }))
+    .sort((a, b) => rank(a.entry) - rank(b.entry) || a.order - b.order).map(({ entry }) => entry);
 }
