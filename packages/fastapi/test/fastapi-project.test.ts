@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import * as ts from 'typescript';
@@ -97,5 +97,30 @@ describe('a new service, as `projen new` creates it', () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(tree(dir)).toEqual(first);
+  });
+});
+
+describe('projen\'s own createProject, the step `projen new --from` runs once the package is installed', () => {
+  // The package as npm would install it, with what the published package.json needs (see the report / README):
+  // `.jsii` in `files` and `"./.jsii": "./.jsii"` in `exports` (projen resolves `@keelson/fastapi/.jsii`).
+  const dir = scratch();
+  const installed = join(dir, 'node_modules', '@keelson', 'fastapi');
+  mkdirSync(installed, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf-8'));
+  manifest.exports = { ...manifest.exports, './.jsii': './.jsii' };
+  writeFileSync(join(installed, 'package.json'), JSON.stringify(manifest, null, 2));
+  for (const entry of ['.jsii', 'dist', 'node_modules']) symlinkSync(join(PACKAGE_DIR, entry), join(installed, entry));
+  const script = `const { Projects } = require(${JSON.stringify(require.resolve('projen'))});
+Projects.createProject({ dir: process.cwd(), projectFqn: '@keelson/fastapi.FastApiProject', projectOptions: { name: 'created', redis: true, celery: true, tls: false }, post: false });`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf-8', timeout: 120_000 });
+
+  test('it creates the service: samples and generated files', () => {
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    for (const file of ['.projenrc.ts', 'app/main.py', 'app/tasks.py', 'requirements.txt', 'tests/test_health.py', 'package.json',
+      'Dockerfile', 'gunicorn.conf.py', 'nginx/nginx.conf', 'compose.yaml', 'compose.prod.yaml', 'DEPLOYMENT.md']) {
+      expect(existsSync(join(dir, file))).toBe(true);
+    }
+    expect(readFileSync(join(dir, '.projenrc.ts'), 'utf-8')).toContain("  name: 'created',\n  redis: true,\n  celery: true,\n  tls: false,\n");
   });
 });
