@@ -12,10 +12,11 @@ import { Waiver, checkWaiver } from './waiver';
 /** Props of the hardening policy. */
 export interface HardeningPolicyProps {
   /**
-   * The packs to run, by name (`baseline`, `strict`). A rule in several runs once, at its most severe level.
+   * The packs to run: by name (`baseline`, `strict`), or a Pack of your own (its rules are `Rule`s, pure functions of
+   * the resolved models). A rule in several packs runs once, at its most severe level.
    * @default ['baseline']
    */
-  readonly packs?: string[];
+  readonly packs?: Array<string | Pack>;
   /**
    * Acknowledged findings: each names a rule id, one finding's target and a reason.
    * @default - none
@@ -72,6 +73,7 @@ export class HardeningPolicy extends Component {
       throw new KeelsonConfigError('packs', 'is empty, so no rule would run', "give at least one pack, e.g. ['baseline']").atConstruct(this);
     }
     this.packs = names.map((name) => {
+      if (typeof name !== 'string') return name;
       const pack = PACKS[name];
       if (!pack) {
         throw new KeelsonConfigError('packs', `names '${name}', which is not a pack`, `choose from ${Object.keys(PACKS).map((p) => `'${p}'`).join(', ')}`)
@@ -80,8 +82,8 @@ export class HardeningPolicy extends Component {
       return pack;
     });
     this.waivers = [...(props.waivers ?? [])];
-    const known = knownRuleIds();
     const active = new Set(mergePacks(this.packs).map((e) => e.id));
+    const known = new Set([...knownRuleIds(), ...active]);
     this.waivers.forEach((waiver, index) => {
       try {
         checkWaiver(waiver, index, known, active);

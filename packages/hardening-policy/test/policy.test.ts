@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { KeelsonSynthError } from '@keelson/core';
 import { Testing } from 'projen';
-import { HardeningPolicy, PolicyResult } from '../src';
+import { HardeningPolicy, Pack, PolicyResult, nonCompliant } from '../src';
 import { exampleService, serviceDir } from './support';
 
 /** The example service with the policy, printing into `printed`. */
@@ -109,5 +109,25 @@ describe('HardeningPolicy', () => {
     expect(Object.keys(out).filter((f) => f.startsWith('deploy/policy/')).sort())
       .toEqual(['deploy/policy/docker-run.sh', 'deploy/policy/report.json', 'deploy/policy/report.sarif']);
     expect(existsSync(join(project.outdir, 'hardening'))).toBe(false);
+  });
+});
+
+describe('a pack of your own', () => {
+  test('runs its rules beside the baseline, with its ids and levels, and takes waivers for them', () => {
+    const noMailpit: Pack = {
+      name: 'house', description: 'our house rules',
+      entries: [{
+        id: 'HOUSE-001', level: 'error', why: 'we send mail through the relay only', fix: 'drop mailpit', references: [{ name: 'house handbook' }],
+        rule: {
+          name: 'NoMailpit', scope: 'single-file', what: 'no mail catcher',
+          evaluate: (input) => input.composes.flatMap(({ path, model }) => model.files.filter((f) => f.document.services.mailpit)
+            .map((f) => nonCompliant(`${f.path}#services/mailpit`, path, f.path, `${f.path} has mailpit`))),
+        },
+      }],
+    };
+    const { project } = withPolicy({ packs: ['baseline', noMailpit] });
+    expect(() => Testing.synth(project)).toThrow(/HOUSE-001 NoMailpit \[fastapi-service\/Compose\] compose\.yaml has mailpit/);
+    const waived = withPolicy({ packs: ['baseline', noMailpit], waivers: [{ id: 'HOUSE-001', finding: 'compose.yaml#services/mailpit', reason: 'development only: no mail leaves a laptop' }] });
+    expect(() => Testing.synth(waived.project)).not.toThrow();
   });
 });
