@@ -109,6 +109,8 @@ interface KeelsonPackageOptions {
   readonly internalDeps?: typescript.TypeScriptProject[];
   readonly deps?: string[];
   readonly devDeps?: string[];
+  /** Files published beside dist/, also exported as subpaths. */
+  readonly extraFiles?: string[];
 }
 
 const packages: typescript.TypeScriptProject[] = [];
@@ -149,10 +151,12 @@ function keelsonPackage(options: KeelsonPackageOptions): typescript.TypeScriptPr
     npmAccess: javascript.NpmAccess.PUBLIC,
   });
   pkg.package.addVersion(currentVersion(outdir));
-  pkg.package.addField('files', ['dist', '!dist/**/*.tsbuildinfo']);
+  const extraFiles = options.extraFiles ?? [];
+  pkg.package.addField('files', ['dist', '!dist/**/*.tsbuildinfo', ...extraFiles]);
   pkg.package.addField('exports', {
     '.': { types: './dist/index.d.ts', default: './dist/index.js' },
     './package.json': './package.json',
+    ...Object.fromEntries(extraFiles.map((file) => [`./${file}`, `./${file}`])),
   });
   pkg.package.addField('sideEffects', false);
   // The package installs through the workspace root: projen must not run its own install per package.
@@ -226,7 +230,9 @@ keelsonPackage({
   internalDeps: [core],
   deps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^',
     '@keelson/compose@workspace:^', '@keelson/hardening-policy@workspace:^'],
-  devDeps: ['@mermaid-js/parser@^2', 'yaml@^2'],
+  devDeps: ['@mermaid-js/parser@^2', 'yaml@^2', 'dockerfile-utils@0.16.3', 'ajv@^8', 'ajv-formats@^3'],
+  // projen finds project types for `projen new --from` through a .jsii manifest in the package.
+  extraFiles: ['.jsii'],
 });
 
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
