@@ -150,6 +150,10 @@ export const POSTGRES_IMAGE: DerivedImageRecipe = {
   after: [
     'ENV PG_MAJOR=15 LANG=C.UTF-8',
     'ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/15/docker',
+    // As the official image does: a cluster initialized from the sample listens on every address (Debian's default is
+    // localhost only, which other containers cannot reach).
+    'RUN sed -ri "s!^#?(listen_addresses)\\s*=\\s*\\S+.*!\\1 = \'*\'!" /usr/share/postgresql/15/postgresql.conf.sample'
+      + ' && grep -q "^listen_addresses = \'\\*\'" /usr/share/postgresql/15/postgresql.conf.sample',
     'RUN install -d -o postgres -g postgres -m 3777 /var/run/postgresql && install -d -o postgres -g postgres -m 1777 "$PGDATA"',
     'VOLUME /var/lib/postgresql',
     'COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh',

@@ -86,6 +86,9 @@ describeWithEngine('stand-ins for the official data-service and proxy images, ru
     const row = await docker.out(['exec', '-e', 'PGPASSWORD=test-only-password', name, 'psql', '--host=127.0.0.1', '--username=app',
       '--dbname=app', '-tAc', "select current_user, current_database(), current_setting('max_connections'), current_setting('shared_buffers')"]);
     expect(row).toBe('app|app|50|128MB');
+    // As the official image: the cluster listens on every address, so other containers reach it (Debian's default is
+    // localhost only, which passes a `pg_isready --host=127.0.0.1` health check but refuses every other container).
+    expect(await docker.out(['exec', name, 'psql', '--username=app', '--dbname=app', '-tAc', 'show listen_addresses'])).toBe('*');
     const wrong = await docker.run(['exec', '-e', 'PGPASSWORD=wrong', name, 'psql', '--host=127.0.0.1', '--username=app', '--dbname=app', '-c', 'select 1'],
       { allowFailure: true });
     expect(wrong.stderr).toMatch(/password authentication failed/);

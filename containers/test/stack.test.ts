@@ -1,0 +1,284 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { ensureBaseImages } from '../src/base-images';
+import { SERVICE_IMAGES, ensureDerivedImage } from '../src/derived-images';
+import { buildServiceImage, freeLoopbackPort } from '../src/service';
+import {
+  ComposeStack, ContainerState, HttpsResponse, STACK_APP_IMAGE, ServiceGoal, SynthesizedStack, httpRequest, httpsRequest,
+  portForwarders, synthesizeStack, tcpConnects, waitForServices,
+} from '../src/stack';
+import { recordTiming } from '../src/timings';
+import { describeWithEngine } from './engine-support';
+
+/**
+ * The example service's generated compose.prod.yaml, brought up with docker-compose on the local images: nginx with
+ * TLS from compose secrets, the app, the migration job, the Celery worker and beat, PostgreSQL and Redis. The file is
+ * used as generated; the test only sets the variables it declares (the images, the passwords) and passes
+ * `--no-build` (the app image is built first, by the harness, from the generated Dockerfile).
+ *
+ * Every step is bounded, and `docker-compose down -v` runs at the end whatever happens (the global teardown then
+ * sweeps the engine and stops it). Only loopback and the test's own containers are addressed.
+ */
+const PROJECT = 'keelsonstack';
+const UP_TIMEOUT_MS = 180_000;
+
+/** What each service must reach after `up`. */
+const GOALS: Record<string, ServiceGoal> = {
+  postgres: 'healthy', redis: 'healthy', app: 'healthy', migrate: 'completed',
+  // No health check of their own in compose.prod.yaml: see the test.todo below.
+  worker: 'running', beat: 'running', nginx: 'running',
+};
+
+/** Polls `probe` until it returns a value, at most `timeoutMs`. */
+async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s (last error: ${(last as Error)?.message ?? 'none'})`);
+}
+
+describeWithEngine('the example\'s production stack (compose.prod.yaml), brought up on local images', (engine) => {
+  const workdir = mkdtempSync(join(tmpdir(), 'keelson-stack-'));
+  let stack: SynthesizedStack;
+  let compose: ComposeStack;
+  let started = 0;
+
+  /** An HTTPS request through nginx, on its loopback port, verifying the test's certificate. */
+  const viaNginx = (path: string, options: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpsResponse> =>
+    httpsRequest(stack.httpsPort, path, { ca: stack.certificate, ...options });
+  const json = (response: HttpsResponse) => JSON.parse(response.body);
+
+  /** `docker-compose up -d --no-build ARGS`, then waits for every service's goal. */
+  const up = async (step: string, args: string[] = [], replicas: Record<string, number> = {}): Promise<Record<string, ContainerState[]>> => {
+    const t0 = Date.now();
+    await compose.compose(['up', '-d', '--no-build', ...args], { timeoutMs: UP_TIMEOUT_MS });
+    const states = await waitForServices(compose, GOALS, UP_TIMEOUT_MS, replicas);
+    recordTiming(`stack: ${step}`, Date.now() - t0);
+    return states;
+  };
+
+  beforeAll(async () => {
+    started = Date.now();
+    const { docker } = engine();
+    await ensureBaseImages(docker);
+    for (const recipe of SERVICE_IMAGES) await ensureDerivedImage(docker, recipe);
+    stack = synthesizeStack(join(workdir, 'fastapi-service'), { http: await freeLoopbackPort(), https: await freeLoopbackPort() });
+    const build = await buildServiceImage(docker, stack, STACK_APP_IMAGE);
+    recordTiming('stack: docker build of the app image', build.seconds * 1000);
+    compose = new ComposeStack(docker, stack.dir, PROJECT);
+    // A killed earlier run may have left the project behind.
+    await compose.compose(['down', '-v', '--remove-orphans', '--timeout', '5'], { allowFailure: true });
+    await up('up -d to every goal');
+  }, 900_000);
+
+  afterAll(async () => {
+    // Whatever happened: the project's containers, networks and volumes go, then the image and the files.
+    if (compose) {
+      await compose.compose(['down', '-v', '--remove-orphans', '--timeout', '10'], { allowFailure: true, timeoutMs: 120_000 })
+        .catch(() => undefined);
+    }
+    await engine().docker.run(['image', 'rm', '-f', STACK_APP_IMAGE], { allowFailure: true });
+    rmSync(workdir, { recursive: true, force: true });
+    if (started) recordTiming('stack: whole file', Date.now() - started);
+  }, 180_000);
+
+  test('every service reaches healthy (by its health check) or completed (the migration job, exit 0)', async () => {
+    const states = await waitForServices(compose, GOALS, 60_000);
+    const services = Object.keys(stack.compose.production.document.services).sort();
+    expect(services).toEqual(Object.keys(GOALS).sort());
+    for (const [service, goal] of Object.entries(GOALS)) {
+      for (const state of states[service]) {
+        expect({ service, status: state.status, health: goal === 'healthy' ? state.health : undefined, restarts: state.restartCount })
+          .toEqual({ service, status: goal === 'completed' ? 'exited' : 'running', health: goal === 'healthy' ? 'healthy' : undefined, restarts: 0 });
+      }
+    }
+    // The migration job applied the fixture's migration before the app started.
+    const migrate = await compose.compose(['logs', '--no-color', 'migrate']);
+    expect(migrate.stdout + migrate.stderr).toMatch(/Running upgrade {2}-> 0001/);
+    // The Celery worker is up and answers a ping addressed to itself (the probe a worker health check could run).
+    const [worker] = await compose.containers('worker');
+    const ping = await engine().docker.run(['exec', worker, '/opt/venv/bin/python', '-c',
+      'import socket, subprocess, sys; sys.exit(subprocess.call([sys.executable, "-m", "celery", "-A", "app.tasks", "inspect", "ping",'
+      + ' "--destination", "celery@" + socket.gethostname(), "--timeout", "5"]))'], { timeoutMs: 30_000 });
+    expect(ping.stdout).toMatch(/pong/);
+  });
+
+  test.todo('the worker and beat report healthy: compose.prod.yaml gives them no healthcheck, so Docker runs the app image\'s '
+    + 'HTTP probe of :8000/health in them, which nothing answers, and reports both unhealthy after the start period '
+    + '(product defect: Compose should give the worker a Celery ping check and disable the image\'s check for beat and migrate)');
+
+  test('a request through nginx (TLS from the compose secrets) reaches the app and PostgreSQL', async () => {
+    const response = await viaNginx('/stack/db');
+    expect(response.status).toBe(200);
+    // nginx answered: its security headers are on the response.
+    expect(response.headers['strict-transport-security']).toBe('max-age=63072000');
+    const db = json(response);
+    expect(db).toEqual({ user: 'app', database: 'app', revision: '0001', server_version_num: expect.any(Number) });
+    expect(db.server_version_num).toBeGreaterThanOrEqual(150000);
+    // Plain HTTP on the other loopback port redirects to HTTPS on the published port.
+    const plain = await httpRequest(stack.httpPort, '/health');
+    expect({ status: plain.status, location: plain.headers.location })
+      .toEqual({ status: 301, location: `https://localhost:${stack.httpsPort}/health` });
+  });
+
+  test('a Celery task sent by the app is executed by the worker', async () => {
+    const sent = await viaNginx('/stack/tasks', { method: 'POST', body: { text: 'three little words' } });
+    expect(sent.status).toBe(202);
+    const taskId: string = json(sent).task_id;
+    // The result, read back by the app from the result backend (Redis db 1).
+    const result = await eventually('the task\'s result', 30_000, async () => {
+      const r = json(await viaNginx(`/stack/tasks/${taskId}`));
+      return r.state === 'SUCCESS' ? r : undefined;
+    });
+    expect(result).toEqual({ state: 'SUCCESS', result: { note_id: 0, words: 3 } });
+    const logs = await compose.compose(['logs', '--no-color', 'worker']);
+    expect(logs.stdout).toMatch(new RegExp(`Task app\\.tasks\\.index_note\\[${taskId}\\] succeeded`));
+  });
+
+  test('PostgreSQL and Redis are published nowhere and reached only from their internal network (the host itself still reaches them)', async () => {
+    const { docker, info } = engine();
+    const network = await docker.inspect(`${PROJECT}_data`, 'network');
+    expect(network.Internal).toBe(true);
+    const [nginx] = await compose.inspectService('nginx');
+    const ipOf = (container: any, network: string): string => container.NetworkSettings.Networks[`${PROJECT}_${network}`].IPAddress;
+    /** Whether a TCP connection from inside `container` to `host:port` opens (bash's /dev/tcp, bounded). */
+    const connectsFrom = async (container: any, host: string, port: number) => (await docker.run(
+      ['exec', container.Name.slice(1), 'timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`], { allowFailure: true, timeoutMs: 15_000 })).code === 0;
+    const data = { postgres: { port: 5432, container: (await compose.inspectService('postgres'))[0] }, redis: { port: 6379, container: (await compose.inspectService('redis'))[0] } };
+    for (const [service, { port, container }] of Object.entries(data)) {
+      // No port bound on the host, and on the internal data network only.
+      expect({ service, bindings: container.HostConfig.PortBindings ?? {}, ports: Object.values(container.NetworkSettings.Ports ?? {}).filter(Boolean) })
+        .toEqual({ service, bindings: {}, ports: [] });
+      expect({ service, networks: Object.keys(container.NetworkSettings.Networks) }).toEqual({ service, networks: [`${PROJECT}_data`] });
+      const ip = ipOf(container, 'data');
+      // nginx, on the edge network only, cannot open a connection to them, nor they to nginx.
+      expect({ service, fromNginx: await connectsFrom(nginx, ip, port), toNginx: await connectsFrom(container, ipOf(nginx, 'edge'), 8080) })
+        .toEqual({ service, fromNginx: false, toNginx: false });
+      // Measured, and documented rather than hidden: root on the host still connects, because the internal network's
+      // bridge carries the host's gateway address and Docker's isolation rules filter forwarded traffic only.
+      expect({ service, hostConnects: await tcpConnects(ip, port, 3000) }).toEqual({ service, hostConnects: true });
+    }
+    // Controls: the same probes work where the networks allow them (nginx to the app on edge, PostgreSQL to Redis on data).
+    const [app] = await compose.inspectService('app');
+    expect(await connectsFrom(nginx, ipOf(app, 'edge'), 8000)).toBe(true);
+    expect(await connectsFrom(data.postgres.container, ipOf(data.redis.container, 'data'), 6379)).toBe(true);
+    // The engine forwards exactly nginx's two ports, on loopback: nothing else of the stack is published.
+    const nginxIp = ipOf(nginx, 'edge');
+    expect(portForwarders(info.dockerd.pid)).toEqual([
+      { hostIp: '127.0.0.1', hostPort: stack.httpPort, containerIp: nginxIp, containerPort: 8080 },
+      { hostIp: '127.0.0.1', hostPort: stack.httpsPort, containerIp: nginxIp, containerPort: 8443 },
+    ]);
+  });
+
+  test('scaling the app to 3 replicas keeps serving through nginx; once nginx is reloaded, every replica is reached', async () => {
+    // Requests through nginx all along the scale-up (below the rate limit of 10 r/s per client).
+    const answers: Array<{ status: number; hostname?: string; error?: string }> = [];
+    let scaling = true;
+    const load = (async () => {
+      while (scaling) {
+        const r = await viaNginx('/stack/host', { timeoutMs: 10_000 }).catch((error: Error) => ({ status: 0, body: '', error: error.message }));
+        answers.push({ status: r.status, ...(r.status === 200 ? { hostname: json(r as HttpsResponse).hostname } : { error: (r as any).error ?? r.body }) });
+        await new Promise((res) => setTimeout(res, 150));
+      }
+    })();
+    try {
+      await up('scale the app to 3 replicas', ['--scale', 'app=3'], { app: 3 });
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      scaling = false;
+      await load;
+    }
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    const before = new Set(answers.map((a) => a.hostname));
+    recordTiming('stack: replicas reached before nginx reload', 0, `${before.size} of 3 (${answers.length} requests)`);
+
+    // nginx resolves `app` when it starts: replicas started later are reached once it reloads (see the test.todo).
+    const reload = await compose.compose(['exec', '-T', 'nginx', 'nginx', '-s', 'reload'], { timeoutMs: 30_000 });
+    expect(reload.code).toBe(0);
+    const replicas = new Set((await compose.inspectService('app')).map((c) => String(c.Config.Hostname)));
+    expect(replicas.size).toBe(3);
+    const reached = await eventually('every replica through nginx', 30_000, async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 15; i++) {
+        const r = await viaNginx('/stack/host');
+        expect(r.status).toBe(200);
+        seen.add(json(r).hostname);
+        await new Promise((res) => setTimeout(res, 120));
+      }
+      return seen.size === 3 ? seen : undefined;
+    });
+    expect([...reached].sort()).toEqual([...replicas].sort());
+  });
+
+  test.todo('nginx reaches app replicas started after it, and stops sending to removed ones, without a reload: the upstream '
+    + '`server app:8000` is resolved once at start (product defect: NginxConfig should write `resolve` with a resolver and '
+    + 'a zone for nginx >= 1.27.3)');
+
+  test('data written to PostgreSQL survives `down` and `up` (named volumes)', async () => {
+    const written = await viaNginx('/stack/rows', { method: 'POST', body: { text: 'survives down and up' } });
+    expect(written.status).toBe(201);
+    const { id } = json(written);
+    const t0 = Date.now();
+    await compose.compose(['down', '--timeout', '30'], { timeoutMs: 180_000 });
+    recordTiming('stack: down (volumes kept)', Date.now() - t0);
+    expect(await compose.containers()).toEqual([]);
+    const volumes = (await engine().docker.out(['volume', 'ls', '--format', '{{.Name}}', '--filter', `label=com.docker.compose.project=${PROJECT}`]))
+      .split('\n').filter(Boolean).sort();
+    expect(volumes).toEqual([`${PROJECT}_pgdata`, `${PROJECT}_redisdata`]);
+    await up('up -d again on the kept volumes');
+    const read = await viaNginx(`/stack/rows/${id}`);
+    expect({ status: read.status, body: json(read) }).toEqual({ status: 200, body: { id, text: 'survives down and up' } });
+    // The migration job ran again, on a database already at head, and succeeded.
+    expect(json(await viaNginx('/stack/db')).revision).toBe('0001');
+  });
+
+  test('`docker-compose stop` (SIGTERM, nginx\'s SIGQUIT) loses no in-flight request, and every service exits cleanly', async () => {
+    const inFlight = viaNginx('/stack/slow?seconds=4', { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    await compose.compose(['stop'], { timeoutMs: 180_000 });
+    recordTiming('stack: stop with a request in flight', Date.now() - t0);
+    const response = await inFlight;
+    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: 4 });
+    // Nothing was killed after its grace period (137): every process exited on the signal.
+    for (const container of await Promise.all(Object.keys(GOALS).map((s) => compose.inspectService(s)))) {
+      for (const c of container) expect({ name: c.Name, status: c.State.Status, exitCode: c.State.ExitCode }).toEqual({ name: c.Name, status: 'exited', exitCode: 0 });
+    }
+  });
+
+  test('a SIGTERM to the app alone (`docker-compose stop app`) loses no request in flight through nginx', async () => {
+    await up('up -d after stop');
+    const inFlight = viaNginx('/stack/slow?seconds=4', { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    await compose.compose(['stop', 'app'], { timeoutMs: 120_000 });
+    recordTiming('stack: stop app with a request in flight', Date.now() - t0);
+    const response = await inFlight;
+    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: 4 });
+    const [app] = await compose.inspectService('app');
+    expect({ status: app.State.Status, exitCode: app.State.ExitCode }).toEqual({ status: 'exited', exitCode: 0 });
+    const logs = await compose.compose(['logs', '--no-color', 'app']);
+    expect(logs.stdout).toMatch(/Handling signal: term/);
+  });
+
+  test('`docker-compose down -v` leaves no container, network or volume of the stack', async () => {
+    const t0 = Date.now();
+    await compose.compose(['down', '-v', '--remove-orphans', '--timeout', '30'], { timeoutMs: 180_000 });
+    recordTiming('stack: down -v', Date.now() - t0);
+    const { docker } = engine();
+    const label = `label=com.docker.compose.project=${PROJECT}`;
+    expect(await compose.containers()).toEqual([]);
+    expect(await docker.out(['network', 'ls', '-q', '--filter', label])).toBe('');
+    expect(await docker.out(['volume', 'ls', '-q', '--filter', label])).toBe('');
+  });
+});
