@@ -7,19 +7,20 @@
 //   2. serving  wrk on loopback against three stacks serving the example app: (a) the chapter's gunicorn.conf.py
 //               behind a plain proxy_pass nginx, (b) Keelson's generated gunicorn + nginx, (c) one bare uvicorn;
 //               a steady keep-alive scenario and a keep-alive churn scenario (Connection: close)
-//   3. scale    synth time (and the hardening policy's, once it exists) with 1, 10 and 50 extra services
+//   3. scale    synth time and the hardening policy's time with 1, 10 and 50 extra services (in-process), and the
+//               whole `npx projen` with 50 (timed in section 1, alternating with the example's)
 //
 // Usage: pnpm bench   (after `pnpm compile`; needs Debian's nginx, gunicorn, python3-uvicorn, python3-fastapi, wrk)
 //        node bench/run.mjs [--only=synth,drift,serving,scale] [--quick]
 // --only runs some sections and writes nothing; --quick shortens every section (a smoke run, figures not comparable).
 // Every load runs for a fixed time and stops by itself; every process started is killed at the end, whatever
-// happens; the whole run gives up after 9.5 minutes.
+// happens; the synth rounds are budgeted (fewer on a loaded machine); the whole run gives up after 9.5 minutes.
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { installCleanup, stopAll } from './lib/processes.mjs';
+import { hasTimedOut, installCleanup, stopAll } from './lib/processes.mjs';
 import { loadAverage, machine } from './lib/machine.mjs';
-import { runScaleEndToEnd, runScaleInProcess } from './lib/scale.mjs';
+import { runScaleInProcess } from './lib/scale.mjs';
 import { STACKS, runServing } from './lib/serving.mjs';
 import { GUNICORN, NGINX, PYTHON } from './lib/stacks.mjs';
 import { runDriftCheck, runSynthCost } from './lib/synth.mjs';
@@ -34,9 +35,11 @@ const quick = Boolean(arg('quick'));
 const sections = only ?? SECTIONS;
 for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section '${s}': one of ${SECTIONS.join(', ')}`);
 
+// Synth rounds: 7, but none starts after 150 s of rounds once 3 are done (a loaded machine makes each synth several
+// times slower). Serving: 3 rounds x 2 scenarios x 3 stacks x (2 + 6) s = 144 s of load, whatever the machine.
 const CONFIG = quick
-  ? { synthRounds: 1, serving: { threads: 2, connections: 64, durationSeconds: 3, warmupSeconds: 1, rounds: 1 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 3, endToEndSizes: [1, 50], endToEndRuns: 1 } }
-  : { synthRounds: 7, serving: { threads: 2, connections: 64, durationSeconds: 6, warmupSeconds: 2, rounds: 3 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 15, endToEndSizes: [1, 10, 50], endToEndRuns: 2 } };
+  ? { synth: { maxRounds: 1, minRounds: 1, budgetMs: 0 }, serving: { threads: 2, connections: 64, durationSeconds: 3, warmupSeconds: 1, rounds: 1 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 3 } }
+  : { synth: { maxRounds: 7, minRounds: 3, budgetMs: 150_000 }, serving: { threads: 2, connections: 64, durationSeconds: 6, warmupSeconds: 2, rounds: 3 }, scale: { sizes: [0, 1, 10, 50], inProcessRuns: 15 } };
 
 installCleanup(570_000, 'bench/run.mjs');
 
@@ -60,9 +63,8 @@ function printTable(results) {
     + `load average ${results.loadAverage.start} at start, ${results.loadAverage.end} at end`);
   if (results.synth) {
     const v = results.synth.variants;
-    out.push('', `1. Synth: \`npx projen\`, median of ${results.config.synthRounds} alternating rounds`);
+    out.push('', `1. Synth: \`npx projen\`, median of ${results.synth.rounds} alternating rounds`);
     out.push(`   bare projen Project              ${pad(fmtS(v.bare.medianMs), 9)}  (${v.bare.generatedFiles} files)`);
-    out.push(`   ServiceProject, no component     ${pad(fmtS(v.core.medianMs), 9)}  (${v.core.generatedFiles} files)  x${results.synth.ratios.coreOverBare} of bare`);
     out.push(`   the example service (Keelson)    ${pad(fmtS(v.keelson.medianMs), 9)}  (${v.keelson.generatedFiles} files)  synthRatio ${fmtX(results.synthRatio)}`);
   }
   if (results.drift) out.push(`   drift check (scripts/drift-check.mjs) ${pad(fmtS(results.drift.ms), 9)}  ${results.drift.passed ? 'passed' : `FAILED (exit ${results.drift.exitStatus})`}`);
@@ -84,19 +86,18 @@ function printTable(results) {
   }
   if (results.scale) {
     out.push('', '3. Scale: the example plus N extra compose services');
-    const e2e = Object.fromEntries((results.scale.endToEnd.rows ?? []).map((r) => [r.extraServices, r]));
+    const e2e = results.scale.endToEnd;
+    const inProcess = results.scale.inProcess;
     out.push(`   ${pad('extra', 6)} ${pad('in-process synth', 17)} ${pad('policy rules', 13)} ${pad('synth + policy', 15)} ${pad('npx projen', 11)}`);
     const ms = (value) => (value === null || value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
-    for (const r of results.scale.inProcess.rows) {
-      out.push(`   ${pad(r.extraServices, 6)} ${pad(ms(r.synthMs), 17)} ${pad(ms(r.policyMs), 13)} ${pad(ms(r.synthWithPolicyMs), 15)} ${pad(e2e[r.extraServices] ? fmtS(e2e[r.extraServices].medianMs) : '-', 11)}`);
+    for (const r of inProcess.rows) {
+      const whole = e2e?.rows.find((row) => row.extraServices === r.extraServices);
+      out.push(`   ${pad(r.extraServices, 6)} ${pad(ms(r.synthMs), 17)} ${pad(ms(r.policyMs), 13)} ${pad(ms(r.synthWithPolicyMs), 15)} ${pad(whole ? fmtS(whole.medianMs) : '-', 11)}`);
     }
-    if (results.scale.inProcess.perExtraServiceMs !== null) out.push(`   about ${results.scale.inProcess.perExtraServiceMs} ms of in-process synth per extra service`);
-    const findings = results.scale.inProcess.rows[0]?.policyFindings;
+    if (inProcess.perExtraServiceMs !== null) out.push(`   about ${inProcess.perExtraServiceMs} ms of in-process synth per extra service${e2e ? `; npx projen with 50 extra services ${fmtX(e2e.ratio50)} of the example's` : ''}`);
+    const findings = inProcess.rows[0]?.policyFindings;
     if (findings) out.push(`   policy findings on the example (baseline pack): ${Object.entries(findings).map(([level, n]) => `${n} ${level}`).join(', ') || 'none'}`);
-    if (!results.scale.inProcess.policy.available || results.scale.inProcess.policy.error) {
-      out.push(`   ${results.scale.inProcess.policy.note ?? results.scale.inProcess.policy.error}`);
-    }
-    if (results.scale.endToEnd.unavailable) out.push(`   npx projen: not measured: ${results.scale.endToEnd.unavailable}`);
+    if (!inProcess.policy.available || inProcess.policy.error) out.push(`   ${inProcess.policy.note ?? inProcess.policy.error}`);
   }
   out.push('', `synthRatio ${results.synthRatio ?? 'n/a'}   servingRatio ${results.servingRatio ?? 'n/a'}   keelsonNon2xx ${results.keelsonNon2xx ?? 'n/a'}`);
   console.log(out.join('\n'));
@@ -124,8 +125,8 @@ async function main() {
   if (compiled.stale.length) console.log(`bench: note: source newer than dist/ in ${compiled.stale.map((p) => `packages/${p}`).join(', ')}: measuring the last compiled state`);
 
   if (sections.includes('synth')) {
-    console.log('\n[1/4] synth cost: npx projen, bare projen vs ServiceProject vs the example service');
-    results.synth = runSynthCost(CONFIG.synthRounds);
+    console.log('\n[1/4] synth cost: npx projen, a bare projen project vs the example service (and the example with 50 extra services)');
+    results.synth = runSynthCost(CONFIG.synth);
     results.synthRatio = results.synth.ratios.keelsonOverBare;
   }
   if (sections.includes('drift')) {
@@ -135,9 +136,14 @@ async function main() {
   }
   if (sections.includes('scale')) {
     console.log('\n[3/4] scale: 1, 10, 50 extra services');
+    const v = results.synth?.variants;
     results.scale = {
       inProcess: runScaleInProcess(CONFIG.scale.sizes, CONFIG.scale.inProcessRuns),
-      endToEnd: runScaleEndToEnd(CONFIG.scale.endToEndSizes, CONFIG.scale.endToEndRuns),
+      endToEnd: v ? {
+        method: 'from section 1: `npx projen` of the example and of the example with 50 extra services, alternating; medians',
+        rows: [{ extraServices: 0, medianMs: v.keelson.medianMs }, { extraServices: 50, medianMs: v.keelson50.medianMs }],
+        ratio50: results.synth.ratios.keelson50OverKeelson,
+      } : null,
     };
   }
   if (sections.includes('serving')) {
@@ -156,6 +162,7 @@ async function main() {
   };
   printTable(results);
   console.log(`\nbench: ${results.durationSeconds} s`);
+  if (hasTimedOut()) throw new Error(`the run passed its time limit: ${RESULTS} not written`);
   if (only || quick) {
     console.log(`bench: ${only ? '--only' : '--quick'}: ${RESULTS} not written`);
   } else {

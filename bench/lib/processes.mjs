@@ -53,7 +53,14 @@ export function killAllNow() {
 }
 
 let installed = false;
-/** Kills every started process on exit, on SIGINT/SIGTERM, and after `limitMs` (then exits 1). */
+let timedOut = false;
+/** Whether the overall time limit of installCleanup has passed (then nothing more should be written). */
+export const hasTimedOut = () => timedOut;
+/**
+ * Kills every started process on exit, on SIGINT/SIGTERM/SIGHUP, and after `limitMs` (then exits 1). The timer only
+ * fires between synchronous steps: each synchronous child (wrk, npx projen) has its own timeout, and the sections
+ * budget their rounds, so the limit is a last resort.
+ */
 export function installCleanup(limitMs, name) {
   if (installed) return;
   installed = true;
@@ -62,6 +69,7 @@ export function installCleanup(limitMs, name) {
     process.on(signal, () => { stopAll().finally(() => process.exit(130)); });
   }
   const timer = setTimeout(() => {
+    timedOut = true;
     console.error(`${name}: gave up after ${Math.round(limitMs / 1000)} s; stopping everything it started`);
     stopAll().finally(() => process.exit(1));
   }, limitMs);

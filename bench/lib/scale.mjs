@@ -1,23 +1,20 @@
-// Scale: how synth time (and the hardening policy's time, once it exists) grows with the number of services.
-// The example service's declaration (examples/fastapi-service/.projenrc.ts, same components, same props) plus N
-// extra compose services added the way users add their own (`new ComposeService(compose, name, props)`), built
-// and synthesized in this process into a temp dir. Per size: one untimed synth (creates the files), then
-// re-synths of the same directory, as `npx projen` does on every change; medians.
+// Scale: how synth time (and the hardening policy's time) grows with the number of services. The example
+// service's declaration (examples/fastapi-service/.projenrc.ts, same components, same props) plus N extra compose
+// services added the way users add their own (`new ComposeService(compose, name, props)`), built and synthesized in
+// this process into a temp dir. Per size: one untimed synth (creates the files), then re-synths of the same
+// directory, as `npx projen` does on every change; medians. (The whole `npx projen` with 50 extra services is
+// timed in synth.mjs, alternating with the example's own.)
 //
 // The policy: @keelson/hardening-policy's HardeningPolicy, picked up as soon as the package exports it and is
 // compiled. It is attached with `HardeningPolicy.of(project)` when it has such a factory, else
 // `new HardeningPolicy(project, options)` (options from KEELSON_BENCH_POLICY_OPTIONS, JSON, default {}); its time is
 // measured two ways: its own preSynthesize (where the design runs it) when it has one, and the synth with it minus
 // the synth without it (runs alternating).
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elapsedMs, median, round } from './stats.mjs';
-import { npxProjen } from './synth.mjs';
-import { EXAMPLE, WORKSPACE, hardeningPolicy, keelsonModules } from './workspace.mjs';
-
-const { parse } = createRequire(join(WORKSPACE, 'package.json'))('yaml');
+import { EXAMPLE, hardeningPolicy, keelsonModules } from './workspace.mjs';
 
 /** The example's .projenrc.ts, as a function, with `extras` more compose services. */
 export function exampleProject(modules, outdir, extras) {
@@ -177,62 +174,6 @@ export function runScaleInProcess(sizes, runs, log = console.log) {
         : { available: false, note: `policy time not available: ${policy.unavailable}. The script picks HardeningPolicy up by itself once @keelson/hardening-policy exports it and is compiled.` },
       rows,
       perExtraServiceMs: top.extraServices > base.extraServices ? round((top.synthMs - base.synthMs) / (top.extraServices - base.extraServices), 2) : null,
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-/**
- * The same growth end to end: `npx projen` in a temp copy of the example whose .projenrc.ts adds N services (the
- * example's own file, with `const compose = new Compose(...)` and the services added before `project.synth()`).
- * One untimed synth per size, then `runs` rounds alternating the sizes; medians. Null, with the reason, when the
- * example's .projenrc.ts no longer has the shape this edits.
- */
-export function runScaleEndToEnd(sizes, runs, log = console.log) {
-  const source = readFileSync(join(EXAMPLE, '.projenrc.ts'), 'utf-8');
-  const importLine = /^import \{ Compose \} from '@keelson\/compose';$/m;
-  const composeCall = /^new Compose\(project, \{/m;
-  const synthCall = /^project\.synth\(\);$/m;
-  if (!importLine.test(source) || !composeCall.test(source) || !synthCall.test(source)) {
-    return { unavailable: "examples/fastapi-service/.projenrc.ts no longer has the lines this adds services to (import { Compose }, new Compose(project, {, project.synth())" };
-  }
-  const projenrc = (extras) => source
-    .replace(importLine, "import { Compose, ComposeService } from '@keelson/compose';")
-    .replace(composeCall, 'const compose = new Compose(project, {')
-    .replace(synthCall, `for (let i = 1; i <= ${extras}; i++) {
-  new ComposeService(compose, \`extra-\${i}\`, {
-    image: \`registry.example.com/extra-\${i}:1.0.\${i}\`,
-    networks: ['data'],
-    environment: { EXTRA_INDEX: String(i) },
-    description: \`Extra service \${i} of ${extras} (benchmark)\`,
-  });
-}
-
-project.synth();`);
-  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-scale-e2e-'));
-  try {
-    const dirs = {};
-    for (const extras of sizes) {
-      const dir = join(root, String(extras));
-      cpSync(EXAMPLE, dir, { recursive: true, filter: (path) => !path.startsWith(join(EXAMPLE, 'node_modules')) });
-      chmodSync(join(dir, '.projenrc.ts'), 0o644);
-      writeFileSync(join(dir, '.projenrc.ts'), projenrc(extras));
-      symlinkSync(join(EXAMPLE, 'node_modules'), join(dir, 'node_modules'));
-      npxProjen(dir); // first synth: writes the files of N more services
-      dirs[extras] = dir;
-    }
-    const times = Object.fromEntries(sizes.map((extras) => [extras, []]));
-    for (let r = 0; r < runs; r++) {
-      for (const extras of sizes) times[extras].push(npxProjen(dirs[extras]));
-      log(`  npx projen round ${r + 1}/${runs}  ${sizes.map((n) => `+${n}: ${(times[n][r] / 1000).toFixed(2)} s`).join('  ')}`);
-    }
-    const composeServices = (extras) => Object.keys(parse(readFileSync(join(dirs[extras], 'compose.yaml'), 'utf-8')).services ?? {}).length;
-    return {
-      method: `\`npx projen\` in a temp copy of the example whose .projenrc.ts adds N ComposeService services; one untimed first synth, then ${runs} rounds alternating the sizes; medians, wall clock`,
-      rows: sizes.map((extras) => ({
-        extraServices: extras, composeServices: composeServices(extras), medianMs: round(median(times[extras]), 0), runsMs: times[extras].map((t) => round(t, 0)),
-      })),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,14 +1,14 @@
-// Synth cost: the example service's full `npx projen` versus bare projen projects, same runner (projen's CLI
+// Synth cost: the example service's full `npx projen` versus a bare projen project, same runner (projen's CLI
 // running the default task `ts-node --project tsconfig.projenrc.json .projenrc.ts`, which type-checks and runs
-// .projenrc.ts), each in a temp copy whose node_modules is a link to the example's, so all three load the same
-// projen, ts-node and TypeScript. Runs alternate (bare, core, keelson, bare, core, keelson, ...) after one untimed
-// warm-up each; medians.
+// .projenrc.ts), each in a temp copy whose node_modules is a link to the example's, so all load the same projen,
+// ts-node and TypeScript; and, for the scale section, the example with 50 extra services the same way. Runs
+// alternate (bare, keelson, keelson50, bare, ...) after one untimed synth each; medians.
 //
 // And the drift check's time: `node scripts/drift-check.mjs` once, in a clone of the workspace's HEAD (so its
 // re-synthesis never writes into the shared working tree), with the working tree's node_modules and compiled
 // dist/ linked or copied in.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elapsedMs, median, ratio, round } from './stats.mjs';
@@ -35,18 +35,42 @@ project.addGitIgnore('node_modules/');
 project.synth();
 `,
   },
-  core: {
-    description: "@keelson/core's ServiceProject with no component (Keelson's runner and synth gate, nothing generated)",
-    projenrc: `import { ServiceProject } from '@keelson/core';
-
-const project = new ServiceProject({ name: 'fastapi-service' });
-project.synth();
-`,
-  },
   keelson: {
     description: "the example service's own .projenrc.ts (examples/fastapi-service): Dockerfile, .dockerignore, gunicorn, nginx, compose dev and prod",
   },
+  keelson50: {
+    description: "the example service's .projenrc.ts with 50 extra compose services (new ComposeService(compose, 'extra-N', ...)): how the whole synth grows",
+    extraServices: 50,
+  },
 };
+
+/**
+ * The example's .projenrc.ts with `extras` more compose services, added the way users add their own: the file
+ * itself, with `const compose = new Compose(...)` and the services before `project.synth()`. Throws, naming the
+ * lines, when the example's file no longer has the shape this edits.
+ */
+export function exampleProjenrcWith(extras) {
+  const source = readFileSync(join(EXAMPLE, '.projenrc.ts'), 'utf-8');
+  const importLine = /^import \{ Compose \} from '@keelson\/compose';$/m;
+  const composeCall = /^new Compose\(project, \{/m;
+  const synthCall = /^project\.synth\(\);$/m;
+  if (!importLine.test(source) || !composeCall.test(source) || !synthCall.test(source)) {
+    throw new Error("examples/fastapi-service/.projenrc.ts no longer has the lines bench/lib/synth.mjs adds services to: import { Compose } from '@keelson/compose'; new Compose(project, {; project.synth();");
+  }
+  return source
+    .replace(importLine, "import { Compose, ComposeService } from '@keelson/compose';")
+    .replace(composeCall, 'const compose = new Compose(project, {')
+    .replace(synthCall, `for (let i = 1; i <= ${extras}; i++) {
+  new ComposeService(compose, \`extra-\${i}\`, {
+    image: \`registry.example.com/extra-\${i}:1.0.\${i}\`,
+    networks: ['data'],
+    environment: { EXTRA_INDEX: String(i) },
+    description: \`Extra service \${i} of ${extras} (benchmark)\`,
+  });
+}
+
+project.synth();`);
+}
 
 export function npxProjen(dir) {
   const t0 = process.hrtime.bigint();
@@ -59,8 +83,12 @@ export function npxProjen(dir) {
 /** A temp project for `variant`, synthesized once untimed (a bare one bootstrapped by ts-node, so `npx projen` finds its tasks). */
 function prepare(root, variant) {
   const dir = join(root, variant);
-  if (variant === 'keelson') {
+  if (variant.startsWith('keelson')) {
     cpSync(EXAMPLE, dir, { recursive: true, filter: (source) => !source.startsWith(join(EXAMPLE, 'node_modules')) });
+    if (VARIANTS[variant].extraServices) {
+      chmodSync(join(dir, '.projenrc.ts'), 0o644);
+      writeFileSync(join(dir, '.projenrc.ts'), exampleProjenrcWith(VARIANTS[variant].extraServices));
+    }
   } else {
     mkdirSync(dir);
     cpSync(join(EXAMPLE, 'package.json'), join(dir, 'package.json'));
@@ -78,26 +106,34 @@ function prepare(root, variant) {
 
 const generatedCount = (dir) => JSON.parse(readFileSync(join(dir, '.projen', 'files.json'), 'utf-8')).files.length;
 
-export function runSynthCost(rounds, log = console.log) {
+/**
+ * `maxRounds` alternating rounds, fewer when the machine is slow: after `minRounds`, no round starts once the
+ * timed rounds have taken `budgetMs` (a loaded machine makes each synth several times slower).
+ */
+export function runSynthCost({ maxRounds, minRounds, budgetMs }, log = console.log) {
   const root = mkdtempSync(join(tmpdir(), 'keelson-bench-synth-'));
   try {
     const names = Object.keys(VARIANTS);
     const dirs = Object.fromEntries(names.map((name) => [name, prepare(root, name)]));
     const times = Object.fromEntries(names.map((name) => [name, []]));
-    for (let r = 0; r < rounds; r++) {
+    const t0 = Date.now();
+    let rounds = 0;
+    while (rounds < maxRounds && (rounds < minRounds || Date.now() - t0 < budgetMs)) {
       for (const name of names) times[name].push(npxProjen(dirs[name]));
-      log(`  round ${r + 1}/${rounds}  ${names.map((n) => `${n} ${(times[n][r] / 1000).toFixed(2)} s`).join('  ')}`);
+      rounds++;
+      log(`  round ${rounds}/${maxRounds}  ${names.map((n) => `${n} ${(times[n][rounds - 1] / 1000).toFixed(2)} s`).join('  ')}`);
     }
+    if (rounds < maxRounds) log(`  stopped after ${rounds} rounds: the rounds took ${Math.round((Date.now() - t0) / 1000)} s (budget ${budgetMs / 1000} s; the machine is loaded)`);
     const medians = Object.fromEntries(names.map((name) => [name, round(median(times[name]), 0)]));
     return {
-      method: `\`npx projen\` in a temp copy of each project (node_modules linked to the example's), ${rounds} alternating rounds after one untimed synth each; wall-clock milliseconds, medians`,
+      method: `\`npx projen\` in a temp copy of each project (node_modules linked to the example's), ${rounds} alternating rounds (${names.join(', ')}) after one untimed synth each; wall-clock milliseconds, medians`,
+      rounds,
       variants: Object.fromEntries(names.map((name) => [name, {
         description: VARIANTS[name].description, generatedFiles: generatedCount(dirs[name]), medianMs: medians[name], runsMs: times[name].map((t) => round(t, 0)),
       }])),
       ratios: {
         keelsonOverBare: ratio(medians.keelson, medians.bare),
-        coreOverBare: ratio(medians.core, medians.bare),
-        keelsonOverCore: ratio(medians.keelson, medians.core),
+        keelson50OverKeelson: ratio(medians.keelson50, medians.keelson),
       },
     };
   } finally {
