@@ -199,12 +199,16 @@ keelsonPackage({
   devDeps: ['ajv@^8', 'ajv-formats@^3', 'json-schema-to-typescript@^15'],
 });
 
-keelsonPackage({
+const policy = keelsonPackage({
   name: 'hardening-policy',
   description: 'Keelson hardening policy: rules over the whole deployment (every generated file at once), checked before any file is written.',
   internalDeps: [core],
   // The rules are tested against services built from the real components, and the SARIF output against its schema.
-  devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3'],
+  devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3',
+    // Ships the SARIF 2.1.0 JSON schema (lib/schemas/sarif-2.1.0-rtm.5.json) the report tests validate against.
+    '@microsoft/jest-sarif@1.0.0-beta.0'],
+  // The rule table, generated from the registry (a test fails when it is stale).
+  extraFiles: ['RULES.md'],
 });
 
 keelsonPackage({
@@ -234,6 +238,8 @@ keelsonPackage({
   // projen finds project types for `projen new --from` through a .jsii manifest in the package.
   extraFiles: ['.jsii'],
 });
+
+policy.addTask('rules-md', { description: 'Regenerate RULES.md from the rule registry', exec: 'node scripts/write-rules-md.js' });
 
 // Workspace tasks: compile every package in dependency order, test everything, synthesize the examples.
 function relativeDir(pkg: typescript.TypeScriptProject): string {

@@ -2,6 +2,7 @@ import { Compose } from '@keelson/compose';
 import { ResourceLimits, SecurityProfile, ServiceEndpoint, ServiceProject } from '@keelson/core';
 import { DockerIgnore, Dockerfile } from '@keelson/dockerfile';
 import { GunicornConfig } from '@keelson/gunicorn';
+import { HardeningPolicy } from '@keelson/hardening-policy';
 import { NginxConfig } from '@keelson/nginx';
 
 const project = new ServiceProject({ name: 'fastapi-service' });
@@ -51,5 +52,8 @@ new Compose(project, {
     ],
   },
 });
+
+// Rules over every file at once (baseline pack); an error stops the synth before anything is written.
+new HardeningPolicy(project);
 
 project.synth();

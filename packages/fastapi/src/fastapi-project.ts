@@ -93,6 +93,12 @@ export class FastApiProject extends ServiceProject {
   public synth(): void {
     for (const [path, text] of Object.entries(this.samples)) {
       const absolute = join(this.outdir, path);
+      if (path === 'package.json' && existsSync(absolute) && process.env.PROJEN_CREATE_PROJECT === 'true') {
+        // `projen new --from` wrote a package.json naming only projen and this package: add the tooling the next
+        // `npx projen` needs (ts-node, TypeScript 5, ...), keeping every entry that is already there.
+        writeFileSync(absolute, mergePackageJson(readFileSync(absolute, 'utf-8'), text));
+        continue;
+      }
       if (existsSync(absolute)) continue;
       mkdirSync(dirname(absolute), { recursive: true });
       writeFileSync(absolute, text);
@@ -110,6 +116,14 @@ export class FastApiProject extends ServiceProject {
       execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: this.outdir, stdio: 'inherit' });
     }
   }
+}
+
+/** `existing` with the fields and devDependencies of `sample` that it lacks; what it has wins. */
+function mergePackageJson(existing: string, sample: string): string {
+  const have = JSON.parse(existing) as Record<string, unknown> & { devDependencies?: Record<string, string> };
+  const want = JSON.parse(sample) as Record<string, unknown> & { devDependencies: Record<string, string> };
+  const merged = { ...want, ...have, devDependencies: { ...want.devDependencies, ...(have.devDependencies ?? {}) } };
+  return `${JSON.stringify(merged, null, 2)}\n`;
 }
 
 /** The versions a new service's package.json pins: this package's own, and the tooling Keelson is tested with. */
