@@ -248,6 +248,23 @@ describeWithTools('Keelson packages as published', () => {
     expect(stdout + stderr).toContain('ts-node --project tsconfig.projenrc.json .projenrc.ts');
     expect(snapshot(service)).toEqual(before);
   }, 180_000);
+
+  test('projen new --from @keelson/fastapi creates a service from the registry, and npx projen then changes nothing', async () => {
+    afterStep(published, 'publishing');
+    const dir = join(work, 'new-service');
+    mkdirSync(dir);
+    // What a user types in an empty folder; projen installs @keelson/fastapi from the (local) registry.
+    await run('npx', ['--yes', 'projen@0.103.25', 'new', '--from', '@keelson/fastapi', '--projen-version', '0.103.25',
+      '--postgres', '--redis', '--celery', '--no-git'], { cwd: dir, env: npmUserEnv(), timeoutMs: 420_000 });
+    for (const file of ['app/main.py', 'requirements.txt', 'tests/test_health.py', '.projenrc.ts', 'Dockerfile',
+      'gunicorn.conf.py', 'nginx/nginx.conf', 'compose.yaml', 'compose.prod.yaml', 'DEPLOYMENT.md']) {
+      expect(existsSync(join(dir, file))).toBe(true);
+    }
+    expect(lstatSync(join(dir, 'node_modules', '@keelson', 'fastapi')).isSymbolicLink()).toBe(false);
+    const before = snapshot(dir);
+    await run('npx', ['--no', '--', 'projen'], { cwd: dir, env: npmUserEnv(), timeoutMs: 150_000 });
+    expect(snapshot(dir)).toEqual(before);
+  }, 600_000);
 });
 
 /** `pnpm exec projen compile` in each package, dependencies first. */
