@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { WORKSPACE, exampleDirs, generatedFiles } from './examples.mjs';
 
-const CHECKSUM = /^(?:#|\/\/) keelson-checksum: sha256:([a-f0-9]{64})$/m;
+const CHECKSUM = /^(?:#|\/\/)? ?keelson-checksum: sha256:([a-f0-9]{64})$/m;
 
 function handEdited(path) {
   const text = readFileSync(path, 'utf-8');
