@@ -76,6 +76,8 @@ if (r.scale) {
   }
   out.push('', `About ${r.scale.inProcess.perExtraServiceMs} ms of in-process synth per extra service.`
     + (r.scale.inProcess.rows[0]?.policyFindings ? ` Policy findings on the example (baseline pack): ${Object.entries(r.scale.inProcess.rows[0].policyFindings).map(([level, n]) => `${n} ${level}`).join(', ')}.` : '')
-    + (r.scale.inProcess.policy.available ? '' : ` ${r.scale.inProcess.policy.note}`));
+    + (r.scale.inProcess.policy.available ? '' : ` ${r.scale.inProcess.policy.note}`)
+    + (r.scale.inProcess.mirror ? ` The in-process declaration (with the policy) ${r.scale.inProcess.mirror.matchesExample
+      ? `writes the example's ${r.scale.inProcess.mirror.filesCompared} generated files byte for byte` : `no longer writes the example's files (${(r.scale.inProcess.mirror.differing ?? []).join(', ') || r.scale.inProcess.mirror.error})`}.` : ''));
 }
 console.log(out.join('\n'));

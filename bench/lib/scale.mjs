@@ -10,13 +10,16 @@
 // `new HardeningPolicy(project, options)` (options from KEELSON_BENCH_POLICY_OPTIONS, JSON, default {}); its time is
 // measured two ways: its own preSynthesize (where the design runs it) when it has one, and the synth with it minus
 // the synth without it (runs alternating).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elapsedMs, median, round } from './stats.mjs';
 import { EXAMPLE, hardeningPolicy, keelsonModules } from './workspace.mjs';
 
-/** The example's .projenrc.ts, as a function, with `extras` more compose services. */
+/**
+ * The example's .projenrc.ts, as a function, with `extras` more compose services, without its HardeningPolicy
+ * (attached apart, to time it). `mirrorCheck` tells whether it still produces the example's committed files.
+ */
 export function exampleProject(modules, outdir, extras) {
   const { core, dockerfile: { Dockerfile, DockerIgnore }, gunicorn: { GunicornConfig }, nginx: { NginxConfig }, compose: { Compose, ComposeService } } = modules;
   const project = new core.ServiceProject({ name: 'fastapi-service', outdir });
@@ -53,6 +56,31 @@ export function exampleProject(modules, outdir, extras) {
     });
   }
   return project;
+}
+
+/**
+ * Whether exampleProject (with the policy, when there is one) still writes exactly the example's generated files:
+ * the in-process figures are the example's only while it does. Returns the files that differ.
+ */
+function mirrorCheck(modules, policy) {
+  const outdir = mkdtempSync(join(tmpdir(), 'keelson-bench-mirror-'));
+  try {
+    cpSync(join(EXAMPLE, 'app'), join(outdir, 'app'), { recursive: true });
+    cpSync(join(EXAMPLE, 'requirements.txt'), join(outdir, 'requirements.txt'));
+    quiet(() => {
+      const project = exampleProject(modules, outdir, 0);
+      if (!policy.unavailable) attachPolicy(policy, project);
+      project.synth();
+    });
+    const files = JSON.parse(readFileSync(join(EXAMPLE, '.projen', 'files.json'), 'utf-8')).files;
+    const differing = files.filter((file) => existsSync(join(EXAMPLE, file))
+      && (!existsSync(join(outdir, file)) || readFileSync(join(EXAMPLE, file), 'utf-8') !== readFileSync(join(outdir, file), 'utf-8')));
+    return { matchesExample: differing.length === 0, differing, filesCompared: files.filter((file) => existsSync(join(EXAMPLE, file))).length };
+  } catch (error) {
+    return { matchesExample: false, error: error.message.split('\n')[0] };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 function attachPolicy(policy, project) {
@@ -161,8 +189,13 @@ export function runScaleInProcess(sizes, runs, log = console.log) {
     });
     const base = rows[0];
     const top = rows[rows.length - 1];
+    const mirror = mirrorCheck(modules, policy);
+    if (!mirror.matchesExample) {
+      log(`  note: bench/lib/scale.mjs's copy of the example's declaration no longer writes the example's files (${mirror.error ?? mirror.differing.join(', ')}): update exampleProject()`);
+    }
     return {
-      method: `the example's declaration plus N extra ComposeService services, built and synthesized in-process (project.synth()) into a temp dir; one untimed first synth per size and 3 untimed warm-up rounds, then ${runs} re-synths per size, sizes alternating; medians; construct = building the components, project.synth = validation, rendering, writing`,
+      mirror,
+      method: `the example's declaration (mirrored in bench/lib/scale.mjs; \`mirror\` says whether it still writes the example's files) plus N extra ComposeService services, built and synthesized in-process (project.synth()) into a temp dir; one untimed first synth per size and 3 untimed warm-up rounds, then ${runs} re-synths per size, sizes alternating; medians; construct = building the components, project.synth = validation, rendering, writing`,
       policy: policyAvailable
         ? (policyError ? { available: true, error: policyError } : {
           available: true,

@@ -36,7 +36,7 @@ project.synth();
 `,
   },
   keelson: {
-    description: "the example service's own .projenrc.ts (examples/fastapi-service): Dockerfile, .dockerignore, gunicorn, nginx, compose dev and prod",
+    description: "the example service's own .projenrc.ts (examples/fastapi-service), copied as it is: every component it declares (at this run: Dockerfile, .dockerignore, gunicorn, nginx, compose dev and prod, the hardening policy)",
   },
   keelson50: {
     description: "the example service's .projenrc.ts with 50 extra compose services (new ComposeService(compose, 'extra-N', ...)): how the whole synth grows",
