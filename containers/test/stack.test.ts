@@ -22,6 +22,8 @@ import { describeWithEngine } from './engine-support';
  */
 const PROJECT = 'keelsonstack';
 const UP_TIMEOUT_MS = 180_000;
+/** How long the request in flight during a stop takes. */
+const SLOW_SECONDS = 5;
 
 /** What each service must reach after `up`. */
 const GOALS: Record<string, ServiceGoal> = {
@@ -66,6 +68,35 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
     return states;
   };
 
+  /**
+   * Sends a slow request through nginx and resolves once the app has logged its start (so a stop lands mid-request),
+   * with the response's promise.
+   */
+  const slowRequestInFlight = async (): Promise<{ response: Promise<HttpsResponse & { at: number }> }> => {
+    const token = `t${Date.now()}`;
+    const response = viaNginx(`/stack/slow?seconds=${SLOW_SECONDS}&token=${token}`, { timeoutMs: 30_000 })
+      .then((r) => ({ ...r, at: Date.now() }));
+    response.catch(() => undefined);
+    const { docker } = engine();
+    await eventually('the slow request reaching the app', 15_000, async () => {
+      for (const name of await compose.containers('app')) {
+        if ((await docker.run(['logs', name], { allowFailure: true })).stdout.includes(`stack-slow-start ${token}`)) return true;
+      }
+      return undefined;
+    });
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { response };
+  };
+
+  /** The signals the engine sent to the containers of `service` since `sinceMs`, with when (docker events). */
+  const signalsSent = async (service: string, sinceMs: number): Promise<Array<{ container: string; signal: string; at: number }>> => {
+    const names = await compose.containers(service);
+    const out = await engine().docker.out(['events', '--since', (sinceMs / 1000).toFixed(3), '--until', (Date.now() / 1000 + 1).toFixed(3),
+      ...names.flatMap((n) => ['--filter', `container=${n}`]), '--filter', 'event=kill', '--format', '{{json .}}'], { timeoutMs: 30_000 });
+    return out.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      .map((e) => ({ container: e.Actor.Attributes.name, signal: e.Actor.Attributes.signal, at: e.timeNano / 1e6 }));
+  };
+
   beforeAll(async () => {
     started = Date.now();
     const { docker } = engine();
@@ -106,10 +137,13 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
     expect(migrate.stdout + migrate.stderr).toMatch(/Running upgrade {2}-> 0001/);
     // The Celery worker is up and answers a ping addressed to itself (the probe a worker health check could run).
     const [worker] = await compose.containers('worker');
-    const ping = await engine().docker.run(['exec', worker, '/opt/venv/bin/python', '-c',
-      'import socket, subprocess, sys; sys.exit(subprocess.call([sys.executable, "-m", "celery", "-A", "app.tasks", "inspect", "ping",'
-      + ' "--destination", "celery@" + socket.gethostname(), "--timeout", "5"]))'], { timeoutMs: 30_000 });
-    expect(ping.stdout).toMatch(/pong/);
+    const ping = await eventually('the worker answering a ping', 60_000, async () => {
+      const r = await engine().docker.run(['exec', worker, '/opt/venv/bin/python', '-c',
+        'import socket, subprocess, sys; sys.exit(subprocess.call([sys.executable, "-m", "celery", "-A", "app.tasks", "inspect", "ping",'
+        + ' "--destination", "celery@" + socket.gethostname(), "--timeout", "5"]))'], { timeoutMs: 30_000, allowFailure: true });
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    expect(ping).toMatch(/pong/);
   });
 
   test.todo('the worker and beat report healthy: compose.prod.yaml gives them no healthcheck, so Docker runs the app image\'s '
@@ -128,6 +162,16 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
     const plain = await httpRequest(stack.httpPort, '/health');
     expect({ status: plain.status, location: plain.headers.location })
       .toEqual({ status: 301, location: `https://localhost:${stack.httpsPort}/health` });
+  });
+
+  test('PostgreSQL 15 (the stand-in for the file\'s 18) runs with every setting compose derived from its limits', async () => {
+    const settings = stack.compose.postgres!.sizing.settings;
+    expect(settings.map(([name]) => name)).toEqual(['max_connections', 'shared_buffers', 'effective_cache_size', 'maintenance_work_mem', 'work_mem']);
+    const [postgres] = await compose.containers('postgres');
+    const query = `select ${settings.map(([name]) => `current_setting('${name}')`).join(", ")}`;
+    const row = await engine().docker.out(['exec', postgres, 'psql', '--username=app', '--dbname=app', '-tA', '-F', ' ', '-c', query]);
+    // PostgreSQL shows a size in the largest unit that divides it exactly, which is how compose writes these.
+    expect(row.split(' ')).toEqual(settings.map(([, value]) => value));
   });
 
   test('a Celery task sent by the app is executed by the worker', async () => {
@@ -173,7 +217,9 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
     expect(await connectsFrom(data.postgres.container, ipOf(data.redis.container, 'data'), 6379)).toBe(true);
     // The engine forwards exactly nginx's two ports, on loopback: nothing else of the stack is published.
     const nginxIp = ipOf(nginx, 'edge');
-    expect(portForwarders(info.dockerd.pid)).toEqual([
+    const addresses = new Set((await Promise.all(Object.keys(GOALS).map((service) => compose.inspectService(service)))).flat()
+      .flatMap((c) => Object.values(c.NetworkSettings.Networks as Record<string, { IPAddress: string }>).map((n) => n.IPAddress)));
+    expect(portForwarders(info.dockerd.pid).filter((f) => addresses.has(f.containerIp))).toEqual([
       { hostIp: '127.0.0.1', hostPort: stack.httpPort, containerIp: nginxIp, containerPort: 8080 },
       { hostIp: '127.0.0.1', hostPort: stack.httpsPort, containerIp: nginxIp, containerPort: 8443 },
     ]);
@@ -243,13 +289,16 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
   });
 
   test('`docker-compose stop` (SIGTERM, nginx\'s SIGQUIT) loses no in-flight request, and every service exits cleanly', async () => {
-    const inFlight = viaNginx('/stack/slow?seconds=4', { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 1000));
+    const { response: inFlight } = await slowRequestInFlight();
     const t0 = Date.now();
     await compose.compose(['stop'], { timeoutMs: 180_000 });
     recordTiming('stack: stop with a request in flight', Date.now() - t0);
     const response = await inFlight;
-    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: 4 });
+    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: SLOW_SECONDS });
+    // It was in flight when nginx got its stop signal (SIGQUIT: graceful), and nothing was killed after a grace period.
+    const signals = await signalsSent('nginx', t0);
+    expect(signals.map((e) => e.signal)).toEqual(['3']);
+    expect(response.at).toBeGreaterThan(signals[0].at);
     // Nothing was killed after its grace period (137): every process exited on the signal.
     for (const container of await Promise.all(Object.keys(GOALS).map((s) => compose.inspectService(s)))) {
       for (const c of container) expect({ name: c.Name, status: c.State.Status, exitCode: c.State.ExitCode }).toEqual({ name: c.Name, status: 'exited', exitCode: 0 });
@@ -258,13 +307,16 @@ describeWithEngine('the example\'s production stack (compose.prod.yaml), brought
 
   test('a SIGTERM to the app alone (`docker-compose stop app`) loses no request in flight through nginx', async () => {
     await up('up -d after stop');
-    const inFlight = viaNginx('/stack/slow?seconds=4', { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 1000));
+    const { response: inFlight } = await slowRequestInFlight();
     const t0 = Date.now();
     await compose.compose(['stop', 'app'], { timeoutMs: 120_000 });
     recordTiming('stack: stop app with a request in flight', Date.now() - t0);
     const response = await inFlight;
-    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: 4 });
+    expect({ status: response.status, body: json(response).slept }).toEqual({ status: 200, body: SLOW_SECONDS });
+    // It was in flight when the app got SIGTERM, and the app was not killed after its grace period.
+    const signals = await signalsSent('app', t0);
+    expect(signals.map((e) => e.signal)).toEqual(['15']);
+    expect(response.at).toBeGreaterThan(signals[0].at);
     const [app] = await compose.inspectService('app');
     expect({ status: app.State.Status, exitCode: app.State.ExitCode }).toEqual({ status: 'exited', exitCode: 0 });
     const logs = await compose.compose(['logs', '--no-color', 'app']);
