@@ -45,14 +45,15 @@ if (r.synth) {
 if (r.serving) {
   const l = r.serving.load;
   out.push('', `### 2. Serving (wrk -t${l.threads} -c${l.connections} -d${l.durationSeconds}s after a ${l.warmupSeconds} s warm-up, GET /health, loopback; median of ${l.rounds} rounds, errors summed over them)`, '');
-  out.push('| scenario | stack | req/s | p50 | p99 | non-2xx | socket errors | what the front logged (not 2xx/3xx) |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('| scenario | stack | req/s | (each round) | p50 | p99 | non-2xx | socket errors | what the front logged (not 2xx/3xx) |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   for (const [scenario, rows] of Object.entries(r.serving.summary)) {
     for (const stack of ['chapter', 'keelson', 'uvicorn']) {
       const row = rows[stack];
       const statuses = Object.entries(row.frontNonOkStatuses ?? {}).map(([code, n]) => `${n}× ${code}`).join(', ');
       const errors = Object.entries(row.frontErrors ?? {}).map(([message, n]) => `${n}× \`${message.replace(/ while .*/, '')}\``).join('; ');
-      out.push(`| ${scenario} | ${stack} | ${row.requestsPerSecond.toFixed(0)} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.non2xx} | ${row.socketErrors} | ${[statuses, errors].filter(Boolean).join('; ') || '-'} |`);
+      const each = r.serving.runs.filter((run) => run.scenario === scenario && run.stack === stack).map((run) => run.requestsPerSecond.toFixed(0)).join(', ');
+      out.push(`| ${scenario} | ${stack} | ${row.requestsPerSecond.toFixed(0)} | ${each} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.non2xx} | ${row.socketErrors} | ${[statuses, errors].filter(Boolean).join('; ') || '-'} |`);
     }
   }
   out.push('', '| scenario | b/a req/s | b/a p50 | b/a p99 | b/c req/s | b/c p50 | b/c p99 |');
