@@ -18,7 +18,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { hasTimedOut, installCleanup, stopAll } from './lib/processes.mjs';
+import { checkpoint, hasTimedOut, installCleanup, stopAll } from './lib/processes.mjs';
 import { loadAverage, machine } from './lib/machine.mjs';
 import { runScaleInProcess } from './lib/scale.mjs';
 import { STACKS, runServing } from './lib/serving.mjs';
@@ -126,9 +126,10 @@ async function main() {
 
   if (sections.includes('synth')) {
     console.log('\n[1/4] synth cost: npx projen, a bare projen project vs the example service (and the example with 50 extra services)');
-    results.synth = runSynthCost(CONFIG.synth);
+    results.synth = await runSynthCost(CONFIG.synth);
     results.synthRatio = results.synth.ratios.keelsonOverBare;
   }
+  await checkpoint();
   if (sections.includes('drift')) {
     console.log('\n[2/4] drift check, once');
     results.drift = runDriftCheck();
@@ -138,7 +139,7 @@ async function main() {
     console.log('\n[3/4] scale: 1, 10, 50 extra services');
     const v = results.synth?.variants;
     results.scale = {
-      inProcess: runScaleInProcess(CONFIG.scale.sizes, CONFIG.scale.inProcessRuns),
+      inProcess: await runScaleInProcess(CONFIG.scale.sizes, CONFIG.scale.inProcessRuns),
       endToEnd: v ? {
         method: 'from section 1: `npx projen` of the example and of the example with 50 extra services, alternating; medians',
         rows: [{ extraServices: 0, medianMs: v.keelson.medianMs }, { extraServices: 50, medianMs: v.keelson50.medianMs }],

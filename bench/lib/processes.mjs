@@ -2,12 +2,27 @@
 // synchronously, and a pipe nobody drains fills up and blocks the server's logging until it is read), and all of
 // them killed at the end whatever happens (normal end, error, Ctrl-C, SIGTERM, the overall time limit).
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const started = [];
+const tempDirs = new Set();
+
+/** A new directory under the OS temp dir, removed at exit if its owner has not removed it (KEELSON_BENCH_KEEP keeps it). */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDirs() {
+  if (process.env.KEELSON_BENCH_KEEP) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
@@ -54,6 +69,17 @@ export function killAllNow() {
 
 let installed = false;
 let timedOut = false;
+let interrupted = null;
+
+/**
+ * Lets the event loop run (signal handlers and the time limit only run there, never during a spawnSync) and throws
+ * if the run was interrupted or timed out meanwhile. Call it between synchronous steps.
+ */
+export async function checkpoint() {
+  await new Promise((done) => setImmediate(done));
+  if (interrupted) throw new Error(`interrupted (${interrupted})`);
+  if (timedOut) throw new Error('the time limit has passed');
+}
 /** Whether the overall time limit of installCleanup has passed (then nothing more should be written). */
 export const hasTimedOut = () => timedOut;
 /**
@@ -64,9 +90,13 @@ export const hasTimedOut = () => timedOut;
 export function installCleanup(limitMs, name) {
   if (installed) return;
   installed = true;
-  process.on('exit', killAllNow);
+  process.on('exit', () => { killAllNow(); removeTempDirs(); });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => { stopAll().finally(() => process.exit(130)); });
+    process.on(signal, () => {
+      interrupted = signal;
+      console.error(`${name}: ${signal}: stopping everything it started`);
+      stopAll().finally(() => process.exit(130));
+    });
   }
   const timer = setTimeout(() => {
     timedOut = true;

@@ -10,9 +10,9 @@
 // `new HardeningPolicy(project, options)` (options from KEELSON_BENCH_POLICY_OPTIONS, JSON, default {}); its time is
 // measured two ways: its own preSynthesize (where the design runs it) when it has one, and the synth with it minus
 // the synth without it (runs alternating).
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkpoint, tempDir } from './processes.mjs';
 import { elapsedMs, median, round } from './stats.mjs';
 import { EXAMPLE, hardeningPolicy, keelsonModules } from './workspace.mjs';
 
@@ -63,7 +63,7 @@ export function exampleProject(modules, outdir, extras) {
  * the in-process figures are the example's only while it does. Returns the files that differ.
  */
 function mirrorCheck(modules, policy) {
-  const outdir = mkdtempSync(join(tmpdir(), 'keelson-bench-mirror-'));
+  const outdir = tempDir('keelson-bench-mirror-');
   try {
     cpSync(join(EXAMPLE, 'app'), join(outdir, 'app'), { recursive: true });
     cpSync(join(EXAMPLE, 'requirements.txt'), join(outdir, 'requirements.txt'));
@@ -134,12 +134,12 @@ function quiet(fn) {
   try { return fn(); } finally { console.log = log; }
 }
 
-export function runScaleInProcess(sizes, runs, log = console.log) {
+export async function runScaleInProcess(sizes, runs, log = console.log) {
   const modules = keelsonModules();
   const policy = hardeningPolicy();
   const policyAvailable = !policy.unavailable;
   let policyError = null;
-  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-scale-'));
+  const root = tempDir('keelson-bench-scale-');
   try {
     const dirs = {};
     for (const extras of sizes) {
@@ -155,6 +155,7 @@ export function runScaleInProcess(sizes, runs, log = console.log) {
     const without = Object.fromEntries(sizes.map((extras) => [extras, []]));
     const withPolicy = Object.fromEntries(sizes.map((extras) => [extras, []]));
     for (let r = 0; r < runs; r++) {
+      await checkpoint();
       for (const extras of sizes) {
         without[extras].push(quiet(() => once(modules, dirs[extras], extras, null)));
         if (policyAvailable && !policyError) {

@@ -1,10 +1,9 @@
 // Serving: the three stacks of stacks.mjs up at once, loaded in turn by wrk on loopback, scenario by scenario,
 // round by round, the order of the stacks rotating each round so drift in the machine's load hits all alike.
 // Medians per (scenario, stack); ratios keelson/chapter and keelson/uvicorn.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './processes.mjs';
+import { checkpoint, freePort, tempDir } from './processes.mjs';
 import { HEALTH, HOST, frontLogSince, logMark, sizingLine, startStack, stopStack, workerBoots } from './stacks.mjs';
 import { median, ratio, round } from './stats.mjs';
 import { wrk } from './wrk.mjs';
@@ -35,7 +34,7 @@ export function scenarios(load) {
 }
 
 export async function runServing(load, log = console.log) {
-  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-serving-'));
+  const root = tempDir('keelson-bench-serving-');
   chmodSync(root, 0o755);
   const stacks = {};
   try {
@@ -52,6 +51,7 @@ export async function runServing(load, log = console.log) {
       for (let r = 0; r < load.rounds; r++) {
         const order = STACKS.map((_, i) => STACKS[(i + r) % STACKS.length]);
         for (const name of order) {
+          await checkpoint();
           const url = `http://127.0.0.1:${stacks[name].port}${HEALTH}`;
           const warmup = wrk({ url, threads: load.threads, connections: load.connections, seconds: load.warmupSeconds, headers: scenario.headers });
           const mark = logMark(stacks[name]);

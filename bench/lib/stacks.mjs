@@ -6,10 +6,9 @@
 // Debian's programs: nginx 1.22, gunicorn 20.1, uvicorn 0.17.6 (whose uvicorn.workers.UvicornWorker both gunicorn
 // configs use). Every process goes through processes.mjs: its own group, log to a file, killed at the end.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, stop, waitReady } from './processes.mjs';
+import { start, stop, tempDir, waitReady } from './processes.mjs';
 import { CHAPTER, EXAMPLE, keelsonModules } from './workspace.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -84,7 +83,7 @@ http {
  */
 export function keelsonConfs(prefix, listenPort, appPort) {
   const { core, gunicorn: { GunicornConfig }, nginx: { NginxConfig }, projen: { Testing } } = keelsonModules();
-  const project = new core.ServiceProject({ name: 'fastapi-service', outdir: mkdtempSync(join(tmpdir(), 'keelson-bench-project-')) });
+  const project = new core.ServiceProject({ name: 'fastapi-service', outdir: tempDir('keelson-bench-project-') });
   const gunicorn = new GunicornConfig(project, {
     endpoint: new core.ServiceEndpoint({ port: appPort, healthPath: HEALTH }),
     limits: new core.ResourceLimits({ cpus: 1, memoryMiB: 512 }),

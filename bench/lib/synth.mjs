@@ -8,9 +8,9 @@
 // re-synthesis never writes into the shared working tree), with the working tree's node_modules and compiled
 // dist/ linked or copied in.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkpoint, tempDir } from './processes.mjs';
 import { elapsedMs, median, ratio, round } from './stats.mjs';
 import { EXAMPLE, WORKSPACE } from './workspace.mjs';
 
@@ -110,16 +110,23 @@ const generatedCount = (dir) => JSON.parse(readFileSync(join(dir, '.projen', 'fi
  * `maxRounds` alternating rounds, fewer when the machine is slow: after `minRounds`, no round starts once the
  * timed rounds have taken `budgetMs` (a loaded machine makes each synth several times slower).
  */
-export function runSynthCost({ maxRounds, minRounds, budgetMs }, log = console.log) {
-  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-synth-'));
+export async function runSynthCost({ maxRounds, minRounds, budgetMs }, log = console.log) {
+  const root = tempDir('keelson-bench-synth-');
   try {
     const names = Object.keys(VARIANTS);
-    const dirs = Object.fromEntries(names.map((name) => [name, prepare(root, name)]));
+    const dirs = {};
+    for (const name of names) {
+      await checkpoint();
+      dirs[name] = prepare(root, name);
+    }
     const times = Object.fromEntries(names.map((name) => [name, []]));
     const t0 = Date.now();
     let rounds = 0;
     while (rounds < maxRounds && (rounds < minRounds || Date.now() - t0 < budgetMs)) {
-      for (const name of names) times[name].push(npxProjen(dirs[name]));
+      for (const name of names) {
+        await checkpoint();
+        times[name].push(npxProjen(dirs[name]));
+      }
       rounds++;
       log(`  round ${rounds}/${maxRounds}  ${names.map((n) => `${n} ${(times[n][rounds - 1] / 1000).toFixed(2)} s`).join('  ')}`);
     }
@@ -143,7 +150,7 @@ export function runSynthCost({ maxRounds, minRounds, budgetMs }, log = console.l
 
 /** `node scripts/drift-check.mjs` once, timed, in a clone of HEAD. */
 export function runDriftCheck() {
-  const root = mkdtempSync(join(tmpdir(), 'keelson-bench-drift-'));
+  const root = tempDir('keelson-bench-drift-');
   const clone = join(root, 'workspace');
   try {
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: WORKSPACE, encoding: 'utf-8' }).stdout.trim();
