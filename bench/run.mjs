@@ -15,7 +15,7 @@
 // --only runs some sections and writes nothing; --quick shortens every section (a smoke run, figures not comparable).
 // Every load runs for a fixed time and stops by itself; every process started is killed at the end, whatever
 // happens; the synth rounds are budgeted (fewer on a loaded machine); the whole run gives up after 9.5 minutes.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpoint, hasTimedOut, installCleanup, stopAll } from './lib/processes.mjs';
@@ -24,7 +24,7 @@ import { runScaleInProcess } from './lib/scale.mjs';
 import { STACKS, runServing } from './lib/serving.mjs';
 import { GUNICORN, NGINX, PYTHON } from './lib/stacks.mjs';
 import { runDriftCheck, runSynthCost } from './lib/synth.mjs';
-import { CHAPTER, WORKSPACE, compiledState, requireCompiled } from './lib/workspace.mjs';
+import { CHAPTER, EXAMPLE, WORKSPACE, compiledState, requireCompiled } from './lib/workspace.mjs';
 import { WRK } from './lib/wrk.mjs';
 
 const RESULTS = join(WORKSPACE, 'bench', 'results.json');
@@ -48,9 +48,13 @@ function preflight() {
   for (const program of [NGINX, GUNICORN, PYTHON, WRK]) if (!existsSync(program)) problems.push(`${program} is missing (bash scripts/setup.sh installs it)`);
   if (spawnSync(PYTHON, ['-c', 'import uvicorn, fastapi'], { encoding: 'utf-8' }).status !== 0) problems.push(`${PYTHON} cannot import uvicorn and fastapi (apt-get install python3-uvicorn python3-fastapi)`);
   if (!existsSync(CHAPTER)) problems.push(`the chapter is not at ${CHAPTER} (set KEELSON_CHAPTER)`);
-  try { requireCompiled(['core', 'dockerfile', 'gunicorn', 'nginx', 'compose']); } catch (error) { problems.push(error.message); }
+  // What the example service imports (its @keelson/* dependencies), and what the bench itself loads.
+  const example = JSON.parse(readFileSync(join(EXAMPLE, 'package.json'), 'utf-8'));
+  const needed = [...new Set(['core', 'gunicorn', 'nginx', 'compose', 'dockerfile', ...Object.keys({ ...example.dependencies, ...example.devDependencies })
+    .filter((name) => name.startsWith('@keelson/')).map((name) => name.slice('@keelson/'.length))])];
+  try { requireCompiled(needed); } catch (error) { problems.push(error.message); }
   if (problems.length) throw new Error(`cannot run the benchmarks:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  return compiledState(['core', 'dockerfile', 'gunicorn', 'nginx', 'compose', 'hardening-policy']);
+  return compiledState([...new Set([...needed, 'hardening-policy'])]);
 }
 
 const fmtS = (ms) => (ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
