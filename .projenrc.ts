@@ -259,6 +259,7 @@ const driftCheck = root.addTask('drift', {
 root.addTask('bench', {
   description: 'Benchmarks (not part of the tests): synth cost, serving through the generated stack, scale; prints ratios, writes bench/results.json',
   exec: 'node bench/run.mjs',
+  receiveArgs: true,
 });
 const testAll = root.addTask('test:all', {
   description: 'The whole test suite: compile, every package\'s tests, the workspace tests, the drift check',
