@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { plainNginxConf } from './lib/stacks.mjs';
 
 const WORKSPACE = resolve(import.meta.dirname, '..');
 const APP_DIR = join(WORKSPACE, 'examples', 'fastapi-service');
@@ -115,28 +116,6 @@ function chapterGunicornConf() {
   return match[1];
 }
 
-/** The plain nginx of (a): proxy_pass to the app, nothing else; paths in the prefix so it runs unprivileged. */
-function plainNginxConf(prefix, listenPort, appPort) {
-  return `worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log stderr;
-events { worker_connections 1024; }
-http {
-    client_body_temp_path ${prefix}/client-body;
-    proxy_temp_path ${prefix}/proxy;
-    fastcgi_temp_path ${prefix}/fastcgi;
-    uwsgi_temp_path ${prefix}/uwsgi;
-    scgi_temp_path ${prefix}/scgi;
-    access_log ${prefix}/access.log;
-    server {
-        listen 127.0.0.1:${listenPort};
-        location / {
-            proxy_pass http://127.0.0.1:${appPort};
-        }
-    }
-}
-`;
-}
 
 /** The generated pair of (b), from one project. */
 function keelsonConfs(prefix, listenPort, appPort, nginxVersion) {

@@ -24,6 +24,18 @@ export function stageBase(view: DockerfileView, stage: DockerStageView, override
   return substitute(stage.from, { ...argDefaults(view.globalArgs), ...overrides });
 }
 
+/** The stages built FROM an image (not FROM an earlier stage), each with its resolved base image. */
+export function externalBases(view: DockerfileView): Array<{ readonly stage: DockerStageView; readonly base: string }> {
+  const earlier = new Set<string>();
+  const bases: Array<{ readonly stage: DockerStageView; readonly base: string }> = [];
+  for (const stage of view.stages) {
+    const base = stageBase(view, stage);
+    if (!earlier.has(base)) bases.push({ stage, base });
+    earlier.add(stage.name);
+  }
+  return bases;
+}
+
 /** The stage the image is built from: the last one. */
 export function finalStage(view: DockerfileView): DockerStageView | undefined {
   return view.stages[view.stages.length - 1];

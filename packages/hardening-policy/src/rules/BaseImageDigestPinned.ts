@@ -1,5 +1,5 @@
 import { Rule, verdict } from '../rule';
-import { stageBase } from '../private/dockerfile';
+import { externalBases } from '../private/dockerfile';
 import { imageParts } from '../private/image';
 
 /** Every base image is pinned by digest: the bytes built on are the bytes reviewed. */
@@ -7,15 +7,7 @@ export const BaseImageDigestPinned: Rule = {
   name: 'BaseImageDigestPinned',
   scope: 'single-file',
   what: 'Every FROM of the Dockerfile pins its image by sha256 digest',
-  evaluate: (input) => input.dockerfiles.flatMap(({ path, model }) => {
-    const stages = new Set<string>();
-    return model.stages.flatMap((stage) => {
-      const base = stageBase(model, stage);
-      const earlier = stages.has(base);
-      stages.add(stage.name);
-      if (earlier) return [];
-      return [verdict(imageParts(base).digest !== undefined, `${model.file}#stage/${stage.name}/FROM`, path, model.file,
-        () => `stage '${stage.name}' is built FROM '${base}', a tag the registry can move to other content`)];
-    });
-  }),
+  evaluate: (input) => input.dockerfiles.flatMap(({ path, model }) => externalBases(model).map(({ stage, base }) =>
+    verdict(imageParts(base).digest !== undefined, `${model.file}#stage/${stage.name}/FROM`, path, model.file,
+      () => `stage '${stage.name}' is built FROM '${base}', a tag the registry can move to other content`))),
 };
