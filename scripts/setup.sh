@@ -10,9 +10,10 @@ PNPM_VERSION=12.4.2
 #   gunicorn, python3-uvicorn, python3-fastapi  serve the example app with the generated configs
 #   nginx-light     checks and runs the generated proxy config; openssl makes its test certificates
 #   python3-celery, python3-redis  import the example app's task module
+#   python3-sqlalchemy, python3-psycopg2  import the example app's database module (SQLAlchemy, the PostgreSQL driver)
 #   wrk             the load generator of the benchmarks (pnpm bench)
 #   docker.io, iproute2  the Docker engine the container tests start themselves, and `ip` to remove its bridge
-APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi python3-celery python3-redis nginx-light openssl wrk
+APT_PACKAGES=(docker-compose gunicorn python3-uvicorn python3-fastapi python3-celery python3-redis python3-sqlalchemy python3-psycopg2 nginx-light openssl wrk
   docker.io iproute2)
 
 missing=()

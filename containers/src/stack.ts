@@ -20,7 +20,7 @@ import { EXAMPLE_DIR, OFFLINE_REQUIREMENTS, ServiceVariant, SynthesizedService }
 /** Debian's docker-compose 1.29 (python, docker-py): the one compose this machine kind has. */
 export const DOCKER_COMPOSE = '/usr/bin/docker-compose';
 
-/** The test's additions to the example (routes that reach PostgreSQL, an alembic migration): see fixtures/stack. */
+/** The test's additions to the example (routes that show what the example's own routes do not): see fixtures/stack. */
 export const STACK_FIXTURE = join(WORKSPACE, 'containers', 'fixtures', 'stack');
 
 /** The image the stack runs for the app, the migration job, the worker and beat. */
@@ -33,12 +33,12 @@ export const STACK_VARIANT: ServiceVariant = {
 };
 
 /**
- * The requirements of the stack variant: the example's (as the image test writes them) plus what the fixture's
- * database route and migrations import, each satisfied by a Debian package of the base image (pip only checks).
+ * The requirements of the stack variant: the example's (as the image test writes them) plus what its database module
+ * and migrations import, each satisfied by a Debian package of the base image (pip only checks).
  */
-export const STACK_REQUIREMENTS = `${OFFLINE_REQUIREMENTS}# The stack test's database route and migrations.\npsycopg2>=2.9,<3\nSQLAlchemy>=1.4,<2\nalembic>=1.8,<2\n`;
+export const STACK_REQUIREMENTS = `${OFFLINE_REQUIREMENTS}# The example's database and migrations (Debian: psycopg2 2.9, SQLAlchemy 1.4, alembic 1.8).\npsycopg2>=2.9,<3\nSQLAlchemy>=1.4,<3\nalembic>=1.8,<2\n`;
 
-/** The app's health-check interval in the stack variant (the product default is 30 s): see synthesizeStack. */
+/** The app's and the worker's health-check interval in the stack variant (the product default is 30 s): see synthesizeStack. */
 export const STACK_HEALTH_INTERVAL_SECONDS = 2;
 
 /** The example service with its whole production stack, synthesized into a directory. */
@@ -56,19 +56,24 @@ export interface SynthesizedStack extends SynthesizedService {
  * Synthesizes the example service as its .projenrc.ts declares it (GunicornConfig, Dockerfile, NginxConfig with TLS
  * from compose secrets, Compose with PostgreSQL, Redis, Mailpit, a worker and beat), with the Debian-offline image
  * options of the image test, and these declared differences, each a prop of a component:
- * - `migrations: {}` with the fixture's alembic.ini and migrations/ copied into the image (`appPaths`);
+ * - the example's `migrations: {}`, with its alembic.ini and migrations/ copied into the image (`appPaths`), as it declares;
  * - gunicorn 20.1.0 with uvicorn 0.17's own worker class (`uvicorn-legacy`), Debian's;
  * - nginx written for 1.22 (`nginxVersion`), the stand-in's version;
+ * - the app scaled up to 3 (`app.maxReplicas`), so PostgreSQL's budget is 120 connections (`postgres.maxConnections`);
  * - nginx published on two free loopback ports (`ports` with `hostIp: '127.0.0.1'`, and `publicPorts` to match):
  *   the test talks to loopback only and never takes the host's 80 and 443;
- * - the app's HEALTHCHECK every 2 s instead of 30 s (`healthCheck.intervalSeconds`): nginx and every `up` wait for
- *   the app to be healthy, and Docker 20.10 runs the first probe one interval after the start.
+ * - the app's HEALTHCHECK and the worker's health check every 2 s instead of 30 s (`healthCheck.intervalSeconds`):
+ *   nginx and every `up` wait for the app to be healthy, the test waits for the worker, and Docker 20.10 runs the
+ *   first probe one interval after the start.
  *
  * The app is the example's, plus the fixture's `app/stack_probe.py` routes, included at the end of its main.py.
  */
 export function synthesizeStack(dir: string, ports: { http: number; https: number }): SynthesizedStack {
   mkdirSync(dir, { recursive: true });
   cpSync(join(EXAMPLE_DIR, 'app'), join(dir, 'app'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  for (const path of ['alembic.ini', 'migrations']) {
+    cpSync(join(EXAMPLE_DIR, path), join(dir, path), { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  }
   cpSync(STACK_FIXTURE, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   appendFileSync(join(dir, 'app', 'main.py'), '\n\n# The container stack test\'s routes (containers/fixtures/stack).\n'
     + 'from app.stack_probe import router as _stack_router  # noqa: E402\n\napp.include_router(_stack_router)\n');
@@ -103,11 +108,12 @@ export function synthesizeStack(dir: string, ports: { http: number; https: numbe
   const compose = new Compose(project, {
     image: dockerfile,
     appServer: gunicorn,
-    app: { limits },
-    postgres: {},
+    // The test scales the app to 3: the connection budget counts 3 (3 x 2 workers x 15 + the worker's 15 + 1 + 3 = 109).
+    app: { limits, maxReplicas: 3 },
+    postgres: { maxConnections: 120 },
     redis: {},
     mailpit: {},
-    worker: {},
+    worker: { healthCheck: { intervalSeconds: STACK_HEALTH_INTERVAL_SECONDS } },
     beat: {},
     migrations: {},
     nginx: {

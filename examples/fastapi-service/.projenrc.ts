@@ -19,6 +19,7 @@ const dockerfile = new Dockerfile(project, {
   flavour: 'slim',
   pythonVersion: '3.12',
   appServer: gunicorn, // the image copies gunicorn.conf.py, runs its command, installs its pinned server
+  appPaths: ['app', 'alembic.ini', 'migrations'], // the code, and the migrations the migration job runs
   security,
   labels: {
     description: 'Example FastAPI service deployed with Keelson',
@@ -45,6 +46,7 @@ new Compose(project, {
   mailpit: {},
   worker: {},
   beat: {},
+  migrations: {}, // python -m alembic upgrade head, once per up, before the app and the worker start
   nginx: {
     secrets: [
       { name: tls.certificate, file: './secrets/tls_certificate.pem' },

@@ -15,11 +15,17 @@ export interface AppServiceOptions {
    */
   readonly limits?: ResourceLimits;
   /**
-   * Containers compose.prod.yaml starts (`deploy.replicas`); the connection budget counts them. `--scale app=N`
-   * starts more: nothing pins a container name or a host port.
+   * Containers compose.prod.yaml starts (`deploy.replicas`). `--scale app=N` starts more: nothing pins a container
+   * name or a host port.
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * The most containers `--scale app=N` may start: the PostgreSQL connection budget counts this many, and the file's
+   * header states it. A scale beyond it may exhaust max_connections.
+   * @default - `replicas`
+   */
+  readonly maxReplicas?: number;
   /**
    * Worker processes per container. The connection budget counts them, and compose pins them with WEB_CONCURRENCY
    * (gunicorn, GunicornConfig and uvicorn take it as their worker count), so the count checked is the count run.
@@ -67,6 +73,8 @@ export class AppService extends ComposeService {
   public readonly workers: number;
   /** Containers compose.prod.yaml starts. */
   public readonly replicas: number;
+  /** The most containers the connection budget counts (`--scale app=N` up to it). */
+  public readonly maxReplicas: number;
 
   public constructor(compose: IComposeFiles, props: AppServiceProps) {
     const { image } = props.context;
@@ -118,6 +126,11 @@ export class AppService extends ComposeService {
     });
     this.workers = workers;
     this.replicas = replicas;
+    this.maxReplicas = props.maxReplicas ?? replicas;
+    if (!Number.isInteger(this.maxReplicas) || this.maxReplicas < replicas) {
+      throw new KeelsonConfigError('app.maxReplicas', `is ${this.maxReplicas}, not a whole number from replicas (${replicas})`,
+        `give the largest N you will run with --scale app=N, ${replicas} or more`).atConstruct(compose);
+    }
     if (!Number.isInteger(workers) || workers < 1) {
       throw new KeelsonConfigError('app.workers', `must be a whole number from 1, got ${workers}`, 'give the worker count, e.g. 2')
         .atConstruct(compose);

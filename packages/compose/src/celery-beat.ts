@@ -39,6 +39,9 @@ export class CeleryBeat extends ComposeService {
       entrypoint: [...props.context.image.pythonModuleEntrypoint],
       command: ['celery', '-A', props.celeryApp, 'beat', '--loglevel=INFO', `--schedule=${CeleryBeat.SCHEDULE_DIR}/celerybeat-schedule`],
       tmpfs: [CeleryBeat.SCHEDULE_DIR],
+      disableImageHealthCheck: true,
     });
+    this.comment('healthcheck', 'Off: the image\'s check probes the app\'s HTTP port, which beat does not serve; beat answers no ping\n'
+      + '(it is not a worker), so a hung beat shows in its log, not in its health.');
   }
 }

@@ -1,4 +1,4 @@
-import { KeelsonConfigError, ResourceLimits } from '@keelson/core';
+import { HealthCheck, HealthCheckTiming, IContainerImage, KeelsonConfigError, ResourceLimits, locate, withTiming } from '@keelson/core';
 import { AppImageContext, appImageServiceProps } from './private/app-image';
 import { ComposeService, IComposeFiles } from './compose-service';
 
@@ -26,6 +26,13 @@ export interface CeleryWorkerOptions {
    * @default 60
    */
   readonly stopGracePeriodSeconds?: number;
+  /**
+   * Timing of the worker's health check, a Celery ping addressed to this container's worker only (see
+   * `celeryPingCommand`); `false` turns health checking off for the worker (the image's HTTP check does not apply).
+   * @default - every 30 s, 20 s timeout (the app's import and the broker round trip, then up to 5 s for the reply),
+   * 30 s start period, 3 retries
+   */
+  readonly healthCheck?: HealthCheckTiming | false;
 }
 
 /** Props of the worker, as the Compose component wires it. */
@@ -46,6 +53,36 @@ export interface CeleryConcurrency {
   readonly byMemory: number;
   /** The smallest memory limit that runs one child beside the parent, MiB. */
   readonly minimumMemoryMiB: number;
+}
+
+/** Seconds the worker's ping waits for the reply. */
+export const CELERY_PING_TIMEOUT_SECONDS = 5;
+
+/**
+ * The health check command of a Celery worker in `image`: the image's Python asks, through the broker, the worker of
+ * this container (`celery@<host name>`, Celery's default node name) for a pong, and exits 1 without one. Exec form
+ * and Python only, so it runs in a shell-less image; addressed to one node, so a healthy replica never answers for a
+ * hung one (`celery inspect ping` without a destination succeeds when any worker answers).
+ */
+export function celeryPingCommand(image: IContainerImage, celeryApp: string): string[] {
+  const module = [...image.pythonModuleEntrypoint];
+  if (module[module.length - 1] !== '-m') {
+    throw new KeelsonConfigError('image.pythonModuleEntrypoint', `is ${JSON.stringify(module)}, not '<python> -m'`,
+      "give the worker a healthCheck of your own with worker.healthCheck: false and a ComposeService escape hatch, or an image whose pythonModuleEntrypoint ends with '-m'");
+  }
+  const script = 'import socket, sys; from celery.app.utils import find_app; '
+    + `sys.exit(0 if find_app(${JSON.stringify(celeryApp)}).control.ping(destination=["celery@" + socket.gethostname()], timeout=${CELERY_PING_TIMEOUT_SECONDS}) else 1)`;
+  return [...module.slice(0, -1), '-c', script];
+}
+
+/** The worker's health check for `timing`; checks that the timeout leaves room for the ping's wait. */
+function workerHealthCheck(image: IContainerImage, celeryApp: string, timing: HealthCheckTiming): HealthCheck {
+  const check = withTiming(celeryPingCommand(image, celeryApp), timing, { timeoutSeconds: 20 });
+  if (!(check.timeoutSeconds > CELERY_PING_TIMEOUT_SECONDS)) {
+    throw new KeelsonConfigError('worker.healthCheck.timeoutSeconds', `is ${check.timeoutSeconds} s, not longer than the ping's own `
+      + `${CELERY_PING_TIMEOUT_SECONDS} s wait for the reply`, 'give 15 s or more (the probe also imports the app and reaches the broker)');
+  }
+  return check;
 }
 
 /** The prefork concurrency for `limits`. */
@@ -86,6 +123,8 @@ export class CeleryWorker extends ComposeService {
       `raise worker.limits.memoryMiB to ${(concurrency + 1) * perProcess} or more, or lower the concurrency`).atConstruct(compose);
     }
     const python = [...props.context.image.pythonModuleEntrypoint];
+    const healthCheck = props.healthCheck === false ? undefined
+      : locate(compose, undefined, () => workerHealthCheck(props.context.image, props.celeryApp, props.healthCheck || {}));
     const command = ['celery', '-A', props.celeryApp, 'worker', '--loglevel=INFO', `--concurrency=${concurrency}`];
     const base = appImageServiceProps(props.context, {
       developmentNetworks: props.developmentNetworks,
@@ -98,11 +137,16 @@ export class CeleryWorker extends ComposeService {
       entrypoint: python,
       command,
       stopGracePeriodSeconds: props.stopGracePeriodSeconds ?? 60,
+      healthCheck,
+      disableImageHealthCheck: props.healthCheck === false,
     });
     this.concurrency = concurrency;
     this.comment('command', props.concurrency !== undefined
       ? `--concurrency=${concurrency}, as configured (the ${limits.memoryMiB} MiB limit holds ${derived.byMemory} beside the parent).`
       : `--concurrency=${concurrency} = min(one per whole CPU of ${limits.cpus} = ${derived.byCpu}, `
         + `${limits.memoryMiB} MiB / ${perProcess} MiB per process - 1 for the parent = ${derived.byMemory}).`);
+    this.comment('healthcheck', healthCheck
+      ? 'Pings this container\'s worker (celery@<host name>) through the broker, in the image\'s Python (no shell).'
+      : 'Off, as configured: the image\'s HTTP check probes a server the worker does not run.');
   }
 }

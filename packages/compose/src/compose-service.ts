@@ -157,6 +157,13 @@ export interface ComposeServiceProps {
    */
   readonly healthCheck?: HealthCheck;
   /**
+   * Turn off the HEALTHCHECK the image declares (`healthcheck: { disable: true }`), for a role of an image that does
+   * not run what the image's check probes (beat and the migration job of the app image have no HTTP server): without
+   * it Docker runs that probe and reports the container unhealthy. Contradicts `healthCheck`.
+   * @default false
+   */
+  readonly disableImageHealthCheck?: boolean;
+  /**
    * A job that runs once and exits (`restart: "no"`), which others can wait for (`waitForCompletion`).
    * @default false
    */
@@ -390,6 +397,10 @@ export class ComposeService extends Construct {
       throw new KeelsonConfigError('image', 'is not set, and there is no build either',
         "give an image ('repository:tag') or a build").atConstruct(this);
     }
+    if (props.healthCheck && props.disableImageHealthCheck) {
+      throw new KeelsonConfigError('disableImageHealthCheck', 'is set together with a healthCheck, which replaces the image\'s anyway',
+        'keep the healthCheck and leave disableImageHealthCheck out, or drop the healthCheck').atConstruct(this);
+    }
     for (const capability of this.security.addCapabilities) {
       if (!props.capabilityReasons?.[capability]?.trim()) {
         throw new KeelsonConfigError('capabilityReasons', `gives no reason for adding back ${capability}`,
@@ -522,6 +533,7 @@ export class ComposeService extends Construct {
     if (networks.length > 0) spec.networks = serviceNetworks(networks, file);
     for (const [name, condition] of Object.entries(props.dependsOn ?? {})) setDependency(spec, name, condition);
     if (props.healthCheck) spec.healthcheck = renderHealthCheck(props.healthCheck);
+    if (props.disableImageHealthCheck) spec.healthcheck = { disable: true };
 
     const restart = this.oneShot ? 'no' : overrides.restart ?? props.restart ?? (environment === 'production' ? 'unless-stopped' : undefined);
     if (restart) spec.restart = restart;

@@ -25,7 +25,10 @@ import { RedisService, redisUrl } from './redis-service';
 
 /** The networks the files define. */
 export const ComposeNetworks = {
-  /** PostgreSQL and Redis, and the services that use them; internal: nothing on it reaches or is reached from outside. */
+  /**
+   * PostgreSQL and Redis, and the services that use them; internal: nothing on it reaches outside, and no other
+   * container reaches in. Not a firewall against the Docker host: the host reaches it through the network's bridge.
+   */
   DATA: 'data',
   /** For the services that reach the outside world (mail, external APIs, managed databases). */
   EGRESS: 'egress',
@@ -198,7 +201,7 @@ export class Compose extends Component implements IComposeFiles {
         connectionsPerProcess,
         reservedConnections: POSTGRES_RESERVED_CONNECTIONS,
         clients: [
-          { service: this.app.name, counting: 'app-server' as const },
+          { service: this.app.name, counting: 'app-server' as const, maxReplicas: this.app.maxReplicas },
           ...(this.worker ? [{ service: this.worker.name, counting: 'celery' as const }] : []),
           ...(this.migrations ? [{ service: this.migrations.name, counting: 'single' as const }] : []),
         ],
@@ -243,9 +246,11 @@ export class Compose extends Component implements IComposeFiles {
         const internal = file.environment === 'production' || !developmentPublishesData;
         file.addNetwork(DATA, internal ? { internal: true } : {});
         file.setComment(['networks', DATA], internal
-          ? 'Internal: PostgreSQL and Redis reach nothing outside it, and only the services on it reach them.'
+          ? 'Internal: PostgreSQL and Redis reach nothing outside it and publish no port; of the other containers only the ones '
+            + 'on it reach them (the Docker host itself still does, through the network\'s bridge).'
           : 'Not internal in development only: PostgreSQL and Redis are published on 127.0.0.1, which docker cannot do from an '
-            + 'internal network (moby/moby#36174). Only the services on it reach them; compose.prod.yaml makes it internal.');
+            + 'internal network (moby/moby#36174). Of the other containers only the ones on it reach them; compose.prod.yaml '
+            + 'makes it internal.');
       }
       file.addNetwork(EGRESS, {});
       file.setComment(['networks', EGRESS], 'Routed: the app and the worker reach the outside world (mail, APIs, managed databases).');
@@ -299,11 +304,13 @@ export class Compose extends Component implements IComposeFiles {
         throw new KeelsonConfigError(option, `must be a whole number from 0, got ${value}`, "give SQLAlchemy's setting, e.g. 5").atConstruct(this);
       }
     }
+    const replicas = this.app.maxReplicas;
     const uses: ConnectionUse[] = [{
       service: 'app',
-      processes: this.app.replicas * this.app.workers,
+      processes: replicas * this.app.workers,
       perProcess,
-      processesDetail: `${this.app.replicas} replica${this.app.replicas === 1 ? '' : 's'} x ${this.app.workers} worker${this.app.workers === 1 ? '' : 's'}`,
+      processesDetail: `${replicas} replica${replicas === 1 ? '' : 's'}${replicas !== this.app.replicas ? ' (maxReplicas)' : ''} `
+        + `x ${this.app.workers} worker${this.app.workers === 1 ? '' : 's'}`,
     }];
     if (this.worker) {
       uses.push({ service: 'worker', processes: this.worker.concurrency, perProcess, processesDetail: `${this.worker.concurrency} process${this.worker.concurrency === 1 ? '' : 'es'}` });
@@ -314,7 +321,7 @@ export class Compose extends Component implements IComposeFiles {
     if (demand.total > budget) {
       throw new KeelsonConfigError('postgres.maxConnections', `is ${budget}, below the ${demand.total} connections the services may open `
         + `(${demand.arithmetic})`, `raise postgres.maxConnections to ${demand.total} or more (and its memory with it), or lower `
-        + 'app.replicas, the app workers, worker.concurrency or database.poolSize/maxOverflow').atConstruct(this);
+        + 'app.maxReplicas, app.replicas, the app workers, worker.concurrency or database.poolSize/maxOverflow').atConstruct(this);
     }
     this.postgres!.comment('environment', `Connection budget ${budget} >= what the clients may open: ${demand.arithmetic}.`);
     return demand;
@@ -329,7 +336,10 @@ export class Compose extends Component implements IComposeFiles {
       );
     } else {
       file.header.push(
-        'Production: docker compose -f compose.prod.yaml up -d; scale the app with --scale app=N.',
+        this.postgres
+          ? `Production: docker compose -f compose.prod.yaml up -d; scale the app with --scale app=N, N up to ${this.app.maxReplicas}:\n`
+            + `PostgreSQL's connection budget counts ${this.app.maxReplicas} app container${this.app.maxReplicas === 1 ? '' : 's'} (app.maxReplicas).`
+          : 'Production: docker compose -f compose.prod.yaml up -d; scale the app with --scale app=N.',
         this.nginx ? 'nginx is the only published service.' : 'No service is published (there is no nginx).',
         'A standalone file, not an override of compose.yaml: nothing of development leaks into it.',
       );

@@ -46,7 +46,9 @@ export class MigrationJob extends ComposeService {
       entrypoint: [...props.context.image.pythonModuleEntrypoint],
       command,
       oneShot: true,
+      disableImageHealthCheck: true,
     });
+    this.comment('healthcheck', 'Off: the image\'s check probes the app\'s HTTP port, which the job does not serve; its exit status says it all.');
     this.command = command;
   }
 }

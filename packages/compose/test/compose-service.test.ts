@@ -180,11 +180,11 @@ describe('whole-file checks stop the synth, naming both ends', () => {
     expect(message).toMatch(/svc\/Compose: service 'flower' depends on 'rabbitmq', which is not a service of compose\.yaml \(services: postgres, redis, mailpit, migrate, app, worker, beat, flower\)\. Fix: add 'rabbitmq' to compose\.yaml, or remove the dependency from 'flower'/);
   });
 
-  test('a wait for health on a service without a health check', () => {
+  test('a wait for health on a service whose health check is off (beat)', () => {
     const message = synthError(({ compose }) => {
-      new ComposeService(compose, 'flower', { ...FLOWER, dependsOn: { worker: 'healthy' } });
+      new ComposeService(compose, 'flower', { ...FLOWER, dependsOn: { beat: 'healthy' } });
     });
-    expect(message).toMatch(/service 'flower' waits for 'worker' to be healthy, but 'worker' has no health check in compose\.yaml, so 'flower' would never start/);
+    expect(message).toMatch(/service 'flower' waits for 'beat' to be healthy, but 'beat' has no health check in compose\.yaml, so 'flower' would never start/);
   });
 
   test('a health check disabled by hand on a service others wait for', () => {

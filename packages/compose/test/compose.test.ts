@@ -1,6 +1,7 @@
+import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ResourceLimits, SecurityProfile, ServiceEndpoint } from '@keelson/core';
+import { ResourceLimits, SecurityProfile, ServiceEndpoint, findModels } from '@keelson/core';
 import { Compose, ComposeProps, ComposeValue, Service } from '../src';
 import { FULL_STACK, FULL_STACK_FILES, appServer, containerImage, serviceProject, synthCompose } from './support';
 
@@ -198,6 +199,33 @@ describe('PostgreSQL', () => {
   });
 });
 
+describe('app replicas and --scale', () => {
+  test('the header states the largest --scale the PostgreSQL budget counts: replicas unless maxReplicas says more', () => {
+    expect(full().prod).toMatch(/^# Production: docker compose -f compose\.prod\.yaml up -d; scale the app with --scale app=N, N up to 1:\n# PostgreSQL's connection budget counts 1 app container \(app\.maxReplicas\)\.$/m);
+    const { prod, compose } = full({ app: { maxReplicas: 3 } });
+    expect(compose.app.replicas).toBe(1);
+    expect(compose.app.maxReplicas).toBe(3);
+    expect(prod).toMatch(/--scale app=N, N up to 3:\n# PostgreSQL's connection budget counts 3 app containers/);
+    expect(prod.replace(/\n\s*# /g, ' ')).toContain('Connection budget 100 >= what the clients may open: app 3 replicas (maxReplicas) x 1 worker x 15 = 45');
+  });
+
+  test('the budget counts maxReplicas, not the replicas up starts: a budget that holds 1 but not 3 stops the synth', () => {
+    expect(() => composeOf({ ...FULL_STACK, app: { maxReplicas: 3 }, postgres: { maxConnections: 60 } }))
+      .toThrow(/option 'postgres\.maxConnections' is 60, below the 64 connections the services may open \(app 3 replicas \(maxReplicas\) x 1 worker x 15 = 45 .*Fix: raise postgres\.maxConnections to 64 or more .*or lower app\.maxReplicas/);
+  });
+
+  test('refuses maxReplicas below replicas', () => {
+    expect(() => composeOf({ ...FULL_STACK, app: { replicas: 2, maxReplicas: 1 } }))
+      .toThrow(/svc\/Compose: option 'app\.maxReplicas' is 1, not a whole number from replicas \(2\)\. Fix: give the largest N you will run with --scale app=N, 2 or more/);
+  });
+
+  test('the resolved view tells the policy how many app containers to count', () => {
+    const { compose } = full({ app: { maxReplicas: 4 } });
+    const [model] = findModels(compose, 'compose');
+    expect(model.resolve().database?.clients[0]).toEqual({ service: 'app', counting: 'app-server', maxReplicas: 4 });
+  });
+});
+
 describe('Redis', () => {
   const broker = full();
   const cache = synthCompose({ redis: {} });
@@ -296,6 +324,47 @@ describe('one image, several roles', () => {
 
   test('beat writes its schedule on a tmpfs of its own', () => {
     expect(prodDoc.services.beat.tmpfs).toEqual(['/tmp', '/var/lib/celery-beat']);
+  });
+
+  test('the worker\'s health check pings this container\'s worker through the broker, in the image\'s Python, exec form', () => {
+    for (const doc of [devDoc, prodDoc]) {
+      const check = doc.services.worker.healthcheck!;
+      expect(check).toEqual({ test: ['CMD', '/opt/venv/bin/python', '-c', expect.any(String)], interval: '30s', timeout: '20s', start_period: '30s', retries: 3 });
+      const script = (check.test as string[])[3];
+      // Addressed to one node, Celery's default name for this container's worker, with a wait shorter than the check's timeout.
+      expect(script).toContain('find_app("app.tasks").control.ping(destination=["celery@" + socket.gethostname()], timeout=5)');
+      expect(script).toMatch(/sys\.exit\(0 if .* else 1\)$/);
+    }
+    expect(prod).toContain("# Pings this container's worker (celery@<host name>) through the broker, in the image's Python (no shell).");
+  });
+
+  test('the worker\'s ping is valid Python that Celery answers in this form (the API of the Debian Celery the tests run)', () => {
+    const script = (prodDoc.services.worker.healthcheck!.test as string[])[3];
+    const result = spawnSync('/usr/bin/python3', ['-c', `import ast, inspect; ast.parse(${JSON.stringify(script)});
+from celery.app.utils import find_app; from celery.app.control import Control
+params = inspect.signature(Control.ping).parameters; assert 'destination' in params and 'timeout' in params, params`], { encoding: 'utf-8' });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  test('beat and the migration job turn off the image\'s HTTP health check, which they would fail (no server in them)', () => {
+    for (const doc of [devDoc, prodDoc]) {
+      expect(doc.services.beat.healthcheck).toEqual({ disable: true });
+      expect(doc.services.migrate.healthcheck).toEqual({ disable: true });
+    }
+    expect(prod).toMatch(/# Off: the image's check probes the app's HTTP port, which beat does not serve/);
+  });
+
+  test('the worker\'s health check timing is configurable, or it can be turned off', () => {
+    const timed = composeOf({ ...FULL_STACK, worker: { healthCheck: { intervalSeconds: 5, timeoutSeconds: 15 } } });
+    expect(timed.worker!.healthCheck).toMatchObject({ intervalSeconds: 5, timeoutSeconds: 15, startPeriodSeconds: 30, retries: 3 });
+    const off = composeOf({ ...FULL_STACK, worker: { healthCheck: false } });
+    expect(off.worker!.healthCheck).toBeUndefined();
+    expect(off.worker!.spec('production').healthcheck).toEqual({ disable: true });
+  });
+
+  test('a worker health check timeout no longer than the ping\'s own wait stops the synth, naming the option', () => {
+    expect(() => composeOf({ ...FULL_STACK, worker: { healthCheck: { timeoutSeconds: 5 } } }))
+      .toThrow(/svc\/Compose: option 'worker\.healthCheck\.timeoutSeconds' is 5 s, not longer than the ping's own 5 s wait for the reply\. Fix: give 15 s or more/);
   });
 
   test('the migrations run once: a one-shot job after PostgreSQL is healthy, which the app and the worker wait for', () => {

@@ -11,6 +11,41 @@ export interface HealthCheck {
   readonly retries: number;
 }
 
+/** When a health check runs and how long it may take; every field optional, with the defaults of `withTiming`. */
+export interface HealthCheckTiming {
+  /**
+   * Seconds between probes.
+   * @default 30
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Seconds one probe may take.
+   * @default 5
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Seconds after start during which failures do not count.
+   * @default 30
+   */
+  readonly startPeriodSeconds?: number;
+  /**
+   * Consecutive failures that make the container unhealthy.
+   * @default 3
+   */
+  readonly retries?: number;
+}
+
+/** A health check running `command` with `timing`, each unset field from `defaults` (30 s, 5 s, 30 s, 3). */
+export function withTiming(command: readonly string[], timing: HealthCheckTiming = {}, defaults: HealthCheckTiming = {}): HealthCheck {
+  return {
+    command,
+    intervalSeconds: timing.intervalSeconds ?? defaults.intervalSeconds ?? 30,
+    timeoutSeconds: timing.timeoutSeconds ?? defaults.timeoutSeconds ?? 5,
+    startPeriodSeconds: timing.startPeriodSeconds ?? defaults.startPeriodSeconds ?? 30,
+    retries: timing.retries ?? defaults.retries ?? 3,
+  };
+}
+
 /**
  * The image contract: how to build the service's image and what it contains, for compose, Kubernetes and the
  * policy, without importing the Dockerfile component.

@@ -1,8 +1,8 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import {
-  GeneratedFile, HealthCheck, IAppServer, IContainerImage, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
-  registerModel,
+  GeneratedFile, HealthCheck, HealthCheckTiming, IAppServer, IContainerImage, ImageReference, KeelsonConfigError, SecurityProfile, ServiceEndpoint, locate,
+  registerModel, withTiming,
 } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { DockerfileModel, DockerfileStage, execForm } from './dockerfile-model';
@@ -34,29 +34,8 @@ export interface ImageLabels {
   readonly licenses?: string;
 }
 
-/** Timing of the image's HEALTHCHECK, in seconds. */
-export interface HealthCheckTiming {
-  /**
-   * Seconds between probes.
-   * @default 30
-   */
-  readonly intervalSeconds?: number;
-  /**
-   * Seconds one probe may take.
-   * @default 5
-   */
-  readonly timeoutSeconds?: number;
-  /**
-   * Seconds after start during which failures do not count.
-   * @default 30
-   */
-  readonly startPeriodSeconds?: number;
-  /**
-   * Consecutive failures that make the container unhealthy.
-   * @default 3
-   */
-  readonly retries?: number;
-}
+/** Timing of the image's HEALTHCHECK: core's type, exported here too for the code that imports it from here. */
+export type { HealthCheckTiming } from '@keelson/core';
 
 /** Props of the Dockerfile component. */
 export interface DockerfileProps {
@@ -232,13 +211,7 @@ export class Dockerfile extends Component implements IContainerImage {
     this.serverRequirements = new ServerRequirements(project,
       props.appServer?.requirements ?? locate(this, undefined, () => ServerRequirements.pinsFrom(props.serverRequirements)));
     const timing = props.healthCheck ?? {};
-    this.healthCheck = {
-      intervalSeconds: timing.intervalSeconds ?? 30,
-      timeoutSeconds: timing.timeoutSeconds ?? 5,
-      startPeriodSeconds: timing.startPeriodSeconds ?? 30,
-      retries: timing.retries ?? 3,
-      command: this.healthCheckCommand(timing.timeoutSeconds ?? 5),
-    };
+    this.healthCheck = withTiming(this.healthCheckCommand(timing.timeoutSeconds ?? 5), timing);
     this.builder = this.buildBuilderStage(props);
     this.runtime = this.buildRuntimeStage(props);
     this.model = {

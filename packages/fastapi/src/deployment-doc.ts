@@ -86,7 +86,8 @@ export class DeploymentDoc extends Component {
       out.push('');
     }
     out.push(`Only nginx is published (${s.tls ? `ports ${s.nginx.publicHttpPort} and ${s.nginx.publicHttpsPort}` : `port ${s.nginx.publicHttpPort}`});`,
-      'the app, the databases and the workers are reachable only on the private networks.', '');
+      'of the other containers, only those on the private networks reach the app, the databases and the workers',
+      '(the Docker host itself still reaches their addresses, through the networks\' bridges).', '');
 
     out.push('## Scale', '');
     out.push(`gunicorn sizes its workers at start from the container's CPU quota and memory limit: raise \`limits\` in`,
@@ -94,8 +95,13 @@ export class DeploymentDoc extends Component {
     out.push('```sh', `docker compose -f ${Compose.PRODUCTION_FILE} up -d --scale ${c.app.name}=3`, '```', '');
     if (c.postgres) {
       out.push('Every app process holds database connections; Keelson checks the sum against PostgreSQL\'s `max_connections`',
-        'at synth, so raise both together in `.projenrc.ts` rather than scaling past the budget.', '');
+        `at synth for up to \`maxReplicas\` app containers (now ${c.app.maxReplicas}): before scaling past it, raise \`maxReplicas\` in`,
+        '`.projenrc.ts` (and the connection budget, if the synth asks for it).', '');
     }
+    const resolver = s.nginx.upstreamResolver;
+    out.push(resolver
+      ? `nginx asks ${resolver.address} for \`${s.nginx.upstreamHost}\` every ${resolver.validSeconds} s: new replicas get requests within that time, without a reload.`
+      : `nginx resolves \`${s.nginx.upstreamHost}\` when it starts: after scaling, reload it with \`docker compose -f ${Compose.PRODUCTION_FILE} exec nginx nginx -s reload\`.`, '');
     if (c.worker) out.push(`Celery workers scale the same way: \`--scale ${c.worker.name}=N\`. Beat must stay at one container.`, '');
 
     out.push('## Rotate secrets', '');

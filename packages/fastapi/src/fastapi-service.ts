@@ -64,6 +64,11 @@ export interface FastApiServiceProps {
    */
   readonly replicas?: number;
   /**
+   * The most app containers `--scale app=N` may start in production: PostgreSQL's connection budget counts this many.
+   * @default - `replicas`
+   */
+  readonly maxReplicas?: number;
+  /**
    * Who the server runs as and what it may write.
    * @default - uid and gid 65532, read-only root, /tmp writable
    */
@@ -247,7 +252,7 @@ export class FastApiService extends Component {
       image: this.dockerfile,
       appServer: this.gunicorn,
       appModule: this.appModule,
-      app: { limits: this.limits, replicas: props.replicas },
+      app: { limits: this.limits, replicas: props.replicas, maxReplicas: props.maxReplicas },
       postgres,
       redis,
       mailpit: props.mail ? {} : undefined,

@@ -282,7 +282,10 @@ if (!currentWheel) {
 }
 
 currentDescribe(`a current gunicorn (${currentWheel ?? 'none'})`, () => {
-  const venv = join(tmpdir(), `keelson-${(currentWheel ?? '').replace(/-py3.*$/, '')}-venv`);
+  // What the example app imports besides gunicorn (its database module imports SQLAlchemy); part of the venv's name, so
+  // a venv made for another list is not reused.
+  const packages = ['uvicorn', 'fastapi', 'sqlalchemy'];
+  const venv = join(tmpdir(), `keelson-${(currentWheel ?? '').replace(/-py3.*$/, '')}-${packages.join('-')}-venv`);
   const binary = join(venv, 'bin', 'gunicorn');
   const asRoot = process.getuid?.() === 0;
 
@@ -290,7 +293,7 @@ currentDescribe(`a current gunicorn (${currentWheel ?? 'none'})`, () => {
     if (existsSync(binary)) return;
     const steps = [
       [PYTHON, ['-m', 'venv', venv]],
-      [join(venv, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--find-links', WHEELS, join(WHEELS, currentWheel!), 'uvicorn', 'fastapi']],
+      [join(venv, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--find-links', WHEELS, join(WHEELS, currentWheel!), ...packages]],
     ] as const;
     for (const [command, args] of steps) {
       const result = spawnSync(command, [...args], { encoding: 'utf-8', timeout: 120_000 });

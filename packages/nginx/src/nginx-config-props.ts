@@ -178,6 +178,27 @@ export interface PublicPorts {
   readonly https?: number;
 }
 
+/** A DNS server nginx asks again and again for the app's replicas. */
+export interface UpstreamResolver {
+  /**
+   * The DNS server's address (an IP address, optionally `:port`).
+   * @default '127.0.0.11' (Docker's embedded DNS, which answers a compose service name with every replica)
+   */
+  readonly address?: string;
+  /**
+   * Seconds an answer is used before nginx asks again: a replica added by `--scale` is reached, and a removed one
+   * dropped, within this time.
+   * @default 10
+   */
+  readonly validSeconds?: number;
+}
+
+/**
+ * How nginx finds the app's replicas: `'startup'` resolves `upstreamHost` once (at start and on reload), a resolver
+ * re-resolves it while nginx runs.
+ */
+export type UpstreamDiscovery = 'startup' | UpstreamResolver;
+
 /** Props of the nginx.conf component. */
 export interface NginxConfigProps {
   /** The app server nginx proxies to (e.g. `GunicornConfig`): its port, keep-alive and timeout shape the upstream. */
@@ -189,6 +210,14 @@ export interface NginxConfigProps {
    * @default 'app'
    */
   readonly upstreamHost?: string;
+  /**
+   * How nginx finds the app's replicas. With a resolver (nginx 1.27.3 and later) the upstream server is written
+   * with `resolve`, a shared-memory `zone` and the resolver: replicas that `docker compose up --scale app=N` adds or
+   * removes are reached or dropped without a reload, and idle connections are still kept. `'startup'` resolves the
+   * name once: after scaling, reload nginx (`docker compose exec nginx nginx -s reload`).
+   * @default - Docker's DNS (127.0.0.11) every 10 s for nginx 1.27.3 and later; 'startup' before it (or for an IP address)
+   */
+  readonly upstreamDiscovery?: UpstreamDiscovery;
   /**
    * TLS termination; `false` serves plain HTTP only (behind a load balancer that terminates TLS itself).
    * TLS is on unless turned off: without certificate paths the synth stops.

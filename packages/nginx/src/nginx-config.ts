@@ -7,7 +7,9 @@ import {
   FORWARDING_HEADERS, TEMP_PATH_DIRECTIVES, checkNginxModel, effective, findUpstream, proxyingBlocks, readTimeoutSeconds,
   upstreamIdleSeconds,
 } from './nginx-config-checks';
-import { HstsProps, NginxConfigProps, NginxRouteProps, OcspStaplingProps, SecurityHeadersProps, StaticFilesProps } from './nginx-config-props';
+import {
+  HstsProps, NginxConfigProps, NginxRouteProps, OcspStaplingProps, SecurityHeadersProps, StaticFilesProps, UpstreamDiscovery, UpstreamResolver,
+} from './nginx-config-props';
 import { NginxBlock } from './nginx-model';
 import { renderNginx } from './nginx-render';
 import { NginxVersion } from './nginx-version';
@@ -54,6 +56,8 @@ const MIME_TYPES: ReadonlyArray<readonly [string, string[]]> = [
 ];
 
 const HOST_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Docker's embedded DNS server, in every container on a user-defined network. */
+const DOCKER_DNS = '127.0.0.11';
 const UPSTREAM_HOST = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const ROUTE_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/-]*$/;
 const STATIC_CACHE_VARIABLE = '$keelson_static_cache_control';
@@ -79,6 +83,8 @@ export class NginxConfig extends Component implements IReverseProxy {
 
   public readonly upstream: IAppServer;
   public readonly upstreamHost: string;
+  /** The DNS server nginx re-resolves `upstreamHost` with while it runs; undefined: resolved once, at start and reload. */
+  public readonly upstreamResolver?: Required<UpstreamResolver>;
   public readonly serverNames: readonly string[];
   public readonly nginxVersion: NginxVersion;
   public readonly unprivileged: boolean;
@@ -144,6 +150,7 @@ export class NginxConfig extends Component implements IReverseProxy {
     this.maxFails = locate(this, undefined, () => checkCount('maxFails', props.maxFails ?? 3, 0));
     this.failTimeoutSeconds = locate(this, undefined, () => checkSeconds('failTimeoutSeconds', props.failTimeoutSeconds ?? 10));
     this.proxyNextUpstreamTries = locate(this, undefined, () => checkCount('proxyNextUpstreamTries', props.proxyNextUpstreamTries ?? 2, 1));
+    this.upstreamResolver = locate(this, undefined, () => this.resolveDiscovery(props.upstreamDiscovery));
     this.gzip = props.gzip ?? true;
     this.securityHeaders = locate(this, undefined, () => resolveSecurityHeaders(props.securityHeaders, this.tls?.hsts));
     this.accessLog = props.accessLog ?? '/dev/stdout';
@@ -285,6 +292,29 @@ export class NginxConfig extends Component implements IReverseProxy {
         ? this.resolveReadTimeout(`${option}.readTimeoutSeconds`, route.readTimeoutSeconds, websocket ? 3600 : undefined)
         : undefined,
     };
+  }
+
+  private resolveDiscovery(given: UpstreamDiscovery | undefined): Required<UpstreamResolver> | undefined {
+    const address = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])$/.test(this.upstreamHost);
+    if (given === undefined) {
+      return this.nginxVersion.resolvesUpstreams && !address ? { address: DOCKER_DNS, validSeconds: 10 } : undefined;
+    }
+    if (given === 'startup') return undefined;
+    if (!this.nginxVersion.resolvesUpstreams) {
+      throw new KeelsonConfigError('upstreamDiscovery', `asks nginx ${this.nginxVersion} to re-resolve '${this.upstreamHost}' while it runs, `
+        + 'which the open-source nginx does from 1.27.3 (`resolve` in an upstream)',
+      "run nginx 1.27.3 or later and say so with nginxVersion, or use 'startup' and reload nginx after scaling the app");
+    }
+    if (address) {
+      throw new KeelsonConfigError('upstreamDiscovery', `is a resolver, but upstreamHost '${this.upstreamHost}' is an address: there is nothing to resolve`,
+        "use 'startup', or give the app's service name as upstreamHost");
+    }
+    const server = given.address ?? DOCKER_DNS;
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\])(:\d{1,5})?$/.test(server)) {
+      throw new KeelsonConfigError('upstreamDiscovery.address', `is '${server}', not an IP address (nginx resolves the resolver's name only at start)`,
+        `give the DNS server's address, e.g. '${DOCKER_DNS}' (Docker's embedded DNS) or '10.0.0.2:53'`);
+    }
+    return { address: server, validSeconds: checkSeconds('upstreamDiscovery.validSeconds', given.validSeconds ?? 10) };
   }
 
   private checkProps(): void {
@@ -443,9 +473,20 @@ export class NginxConfig extends Component implements IReverseProxy {
 
   private buildUpstream(idleSeconds: number): void {
     const u = this.upstreamBlock;
-    u.add('server', [`${this.upstreamHost}:${this.upstream.endpoint.port}`, `max_fails=${this.maxFails}`, `fail_timeout=${this.failTimeoutSeconds}s`],
-      'The app server. A name that resolves to several replicas gives several servers; max_fails and fail_timeout then\n'
+    const resolver = this.upstreamResolver;
+    if (resolver) {
+      u.add('zone', [NginxConfig.UPSTREAM_NAME, '64k'],
+        'Shared memory for the servers `resolve` keeps current, seen by every worker (64 KiB holds hundreds of replicas).');
+      u.add('resolver', [resolver.address, `valid=${resolver.validSeconds}s`, 'ipv6=off'],
+        `Asked every ${resolver.validSeconds} s for '${this.upstreamHost}': replicas that --scale adds or removes are reached or dropped without a\n`
+        + 'reload. IPv4 only: the networks Keelson\'s compose files define carry no IPv6.');
+      u.add('resolver_timeout', '5s');
+    }
+    u.add('server', [`${this.upstreamHost}:${this.upstream.endpoint.port}`, ...(resolver ? ['resolve'] : []),
+      `max_fails=${this.maxFails}`, `fail_timeout=${this.failTimeoutSeconds}s`],
+    'The app server. A name that resolves to several replicas gives several servers; max_fails and fail_timeout then\n'
       + 'take a failing one out of rotation for a while.'
+      + this.startupResolutionNote()
       + (idleSeconds === 0 ? '\nNo keepalive: the app server closes every connection after its response (keep-alive 0).' : ''));
     if (idleSeconds === 0) return;
     u.add('keepalive', String(this.upstreamKeepaliveConnections),
@@ -453,6 +494,14 @@ export class NginxConfig extends Component implements IReverseProxy {
     u.add('keepalive_timeout', `${idleSeconds}s`,
       `Shorter than the app server's keep-alive (${this.upstream.keepAliveSeconds} s): nginx closes an idle connection before the app does,\n`
       + 'so it never sends a request down a connection the app is closing.');
+  }
+
+  /** Why the name is resolved only at start, when it is a name resolved only at start. */
+  private startupResolutionNote(): string {
+    if (this.upstreamResolver || /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])$/.test(this.upstreamHost)) return '';
+    const why = this.nginxVersion.resolvesUpstreams ? "upstreamDiscovery is 'startup'"
+      : `nginx ${this.nginxVersion} re-resolves no upstream name (\`resolve\` is from 1.27.3)`;
+    return `\nResolved once, at start (${why}): after scaling the app, reload nginx (nginx -s reload).`;
   }
 
   private listen(server: NginxBlock, port: number, ssl: boolean, defaultServer: boolean): void {

@@ -52,6 +52,14 @@ export class NginxVersion {
     return this.atLeast('1.23.2');
   }
 
+  /**
+   * From 1.27.3 the open-source nginx re-resolves an upstream server's name while it runs (`resolve`, with a `zone`
+   * and a `resolver` in the upstream); before it the name is resolved once, at start or reload.
+   */
+  public get resolvesUpstreams(): boolean {
+    return this.atLeast('1.27.3');
+  }
+
   public toString(): string {
     return this.text;
   }

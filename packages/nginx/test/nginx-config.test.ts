@@ -26,8 +26,16 @@ describe('NginxConfig defaults', () => {
   test('the upstream is app:8000 (the compose service and the app server\'s port), 3 fails in 10 s', () => {
     expect(nginx.upstreamHost).toBe('app');
     expect(has(text, 'upstream app_server {')).toBe(true);
-    expect(has(text, 'server app:8000 max_fails=3 fail_timeout=10s;')).toBe(true);
+    expect(has(text, 'server app:8000 resolve max_fails=3 fail_timeout=10s;')).toBe(true);
     expect([nginx.maxFails, nginx.failTimeoutSeconds]).toEqual([3, 10]);
+  });
+
+  test('nginx 1.30 re-resolves the app\'s name with Docker\'s DNS every 10 s, so --scale needs no reload, and keeps idle connections', () => {
+    expect(nginx.upstreamResolver).toEqual({ address: '127.0.0.11', validSeconds: 10 });
+    const upstream = text.slice(text.indexOf('upstream app_server {'), text.indexOf('}', text.indexOf('upstream app_server {')));
+    for (const line of ['zone app_server 64k;', 'resolver 127.0.0.11 valid=10s ipv6=off;', 'resolver_timeout 5s;',
+      'server app:8000 resolve max_fails=3 fail_timeout=10s;', 'keepalive 32;']) expect(has(upstream, line)).toBe(true);
+    expect(upstream).toMatch(/# Asked every 10 s for 'app': replicas that --scale adds or removes are reached or dropped without a\n\s+# reload\./);
   });
 
   test('the upstream keeps 32 idle connections per worker for 60 s, under the app server\'s 75 s keep-alive', () => {
@@ -288,7 +296,29 @@ describe('NginxConfig options', () => {
 
   test('the upstream port is the app server\'s endpoint port', () => {
     const { text } = synthNginx(baseProps({ upstream: appServer({ endpoint: new ServiceEndpoint({ port: 9000 }) }), upstreamHost: 'api' }));
-    expect(has(text, 'server api:9000 max_fails=3 fail_timeout=10s;')).toBe(true);
+    expect(has(text, 'server api:9000 resolve max_fails=3 fail_timeout=10s;')).toBe(true);
+  });
+
+  test.each<[string, Partial<NginxConfigProps>, boolean]>([
+    ['nginx 1.27.3, by default', { nginxVersion: '1.27.3' }, true],
+    ['nginx 1.27.2, by default', { nginxVersion: '1.27.2' }, false],
+    ['nginx 1.22, by default', { nginxVersion: '1.22' }, false],
+    ["nginx 1.30 told 'startup'", { upstreamDiscovery: 'startup' }, false],
+    ['nginx 1.30 with an IP address upstream', { upstreamHost: '10.1.2.3' }, false],
+  ])('%s: re-resolves the name while running %s', (_name, props, resolves) => {
+    const { nginx, text } = synthNginx(baseProps(props));
+    expect(nginx.upstreamResolver !== undefined).toBe(resolves);
+    expect(/^\s+server \S+ resolve /m.test(text)).toBe(resolves);
+    expect(has(text, 'zone app_server 64k;')).toBe(resolves);
+    // A name resolved only at start says what to do after scaling, and why.
+    expect(/Resolved once, at start \(.*\): after scaling the app, reload nginx \(nginx -s reload\)\./.test(text))
+      .toBe(!resolves && props.upstreamHost === undefined);
+  });
+
+  test('a resolver of one\'s own, with its own validity', () => {
+    const { nginx, text } = synthNginx(baseProps({ upstreamDiscovery: { address: '10.0.0.2:53', validSeconds: 30 } }));
+    expect(nginx.upstreamResolver).toEqual({ address: '10.0.0.2:53', validSeconds: 30 });
+    expect(has(text, 'resolver 10.0.0.2:53 valid=30s ipv6=off;')).toBe(true);
   });
 
   test('a route gets its own limit, body size and read timeout; rate limits default to burst 0 without nodelay', () => {
@@ -427,6 +457,14 @@ describe('bad input is refused at construction, naming the construct, the option
       /option 'securityHeaders \(Content-Security-Policy\)' is 'default-src "self"', not a header value/],
     ['too few worker connections', { workerConnections: 10 }, /option 'workerConnections' must be a whole number from 64 up, got 10/],
     ['a connect timeout of 0', { proxyConnectTimeoutSeconds: 0 }, /option 'proxyConnectTimeoutSeconds' must be a whole number of seconds, at least 1, got 0/],
+    ['a resolver for an nginx without upstream `resolve`', { nginxVersion: '1.22', upstreamDiscovery: {} },
+      /svc\/NginxConfig: option 'upstreamDiscovery' asks nginx 1\.22 to re-resolve 'app' while it runs, which the open-source nginx does from 1\.27\.3 .*Fix: run nginx 1\.27\.3 or later and say so with nginxVersion, or use 'startup'/],
+    ['a resolver for an address', { upstreamHost: '10.1.2.3', upstreamDiscovery: {} },
+      /option 'upstreamDiscovery' is a resolver, but upstreamHost '10\.1\.2\.3' is an address: there is nothing to resolve/],
+    ['a resolver given by name', { upstreamDiscovery: { address: 'dns.local' } },
+      /option 'upstreamDiscovery\.address' is 'dns\.local', not an IP address/],
+    ['a resolver validity of 0', { upstreamDiscovery: { validSeconds: 0 } },
+      /option 'upstreamDiscovery\.validSeconds' must be a whole number of seconds, at least 1, got 0/],
   ])('%s', (_name, overrides, message) => {
     expect(() => new NginxConfig(serviceProject(), { ...baseProps(), ...overrides })).toThrow(message);
   });
