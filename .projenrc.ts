@@ -205,6 +205,8 @@ const policy = keelsonPackage({
   internalDeps: [core],
   // The rules are tested against services built from the real components, and the SARIF output against its schema.
   devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3',
+    // The pipeline rules are tested against the workflow of the real ImagePipeline.
+    '@keelson/pipeline@workspace:^',
     // Ships the SARIF 2.1.0 JSON schema (lib/schemas/sarif-2.1.0-rtm.5.json) the report tests validate against.
     '@microsoft/jest-sarif@1.0.0-beta.0'],
   // The rule table, generated from the registry (a test fails when it is stale).

@@ -9,3 +9,5 @@ export * from './generated-file';
 export * from './keelson-synth';
 export * from './service-project';
 export * from './resolved-model';
+export * from './image-pipeline-facts';
+export * from './policy-coverage';

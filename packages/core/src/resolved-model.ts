@@ -233,6 +233,84 @@ export interface KubernetesView {
   readonly workloads: readonly KubernetesWorkloadView[];
 }
 
+/** One step of a CI workflow job, as written. */
+export interface PipelineStepView {
+  /** @default - none */
+  readonly id?: string;
+  /** @default - none */
+  readonly name?: string;
+  /**
+   * `owner/repo@ref`, `./path` or `docker://image`, for an action step.
+   * @default - none: a run step
+   */
+  readonly uses?: string;
+  /**
+   * The shell script, for a run step.
+   * @default - none: an action step
+   */
+  readonly run?: string;
+  /** @default - none */
+  readonly with?: Readonly<Record<string, unknown>>;
+  /**
+   * Its `if:` condition.
+   * @default - none: runs when every earlier step succeeded
+   */
+  readonly if?: string;
+  /**
+   * Whether its failure lets the job go on (`continue-on-error`).
+   * @default false
+   */
+  readonly continueOnError?: boolean;
+}
+
+/** GitHub token permissions: by scope (GitHub's names, e.g. `id-token: write`), or `read-all` / `write-all`. */
+export type PipelinePermissionsView = Readonly<Record<string, string>> | 'read-all' | 'write-all';
+
+/** One job of a CI workflow, as written. */
+export interface PipelineJobView {
+  readonly id: string;
+  /** Jobs it waits for, directly. */
+  readonly needs: readonly string[];
+  /**
+   * Its own `permissions:`.
+   * @default - none: it inherits the workflow's
+   */
+  readonly permissions?: PipelinePermissionsView;
+  /**
+   * Its `if:` condition.
+   * @default - none: runs when every job it needs succeeded
+   */
+  readonly if?: string;
+  /**
+   * Whether its failure counts as a success for the run and for the jobs that need it (`continue-on-error`).
+   * @default false
+   */
+  readonly continueOnError?: boolean;
+  /** Its steps, in order (a target's `steps/<n>` counts from 0). */
+  readonly steps: readonly PipelineStepView[];
+}
+
+/** An image pipeline (a CI workflow that builds, scans and publishes the image), as it will be written. */
+export interface ImagePipelineView {
+  /** The workflow file, relative to the project root, e.g. `.github/workflows/image.yml`. */
+  readonly file: string;
+  /** The image it publishes, `registry/repository` (no tag). */
+  readonly image: string;
+  /** The Dockerfile the component was given to build. */
+  readonly dockerfile: string;
+  /**
+   * The vulnerability ignore file it writes beside the workflow.
+   * @default - none
+   */
+  readonly ignoreFile?: string;
+  /**
+   * Workflow-level permissions, inherited by the jobs that set none.
+   * @default - none: the repository's default token permissions apply
+   */
+  readonly permissions?: PipelinePermissionsView;
+  readonly jobs: readonly PipelineJobView[];
+}
+
 /** The view each kind of resolved model has. */
 export interface ResolvedModelViews {
   'dockerfile': DockerfileView;
@@ -241,13 +319,14 @@ export interface ResolvedModelViews {
   'reverse-proxy': ReverseProxyView;
   'compose': ComposeView;
   'kubernetes': KubernetesView;
+  'image-pipeline': ImagePipelineView;
 }
 
 /** The kinds of resolved model. */
 export type ResolvedModelKind = keyof ResolvedModelViews;
 
 /** Every kind, in a stable order. */
-export const RESOLVED_MODEL_KINDS: readonly ResolvedModelKind[] = ['dockerfile', 'dockerignore', 'app-server', 'reverse-proxy', 'compose', 'kubernetes'];
+export const RESOLVED_MODEL_KINDS: readonly ResolvedModelKind[] = ['dockerfile', 'dockerignore', 'app-server', 'reverse-proxy', 'compose', 'kubernetes', 'image-pipeline'];
 
 /** A resolved model registered on a construct. */
 export interface RegisteredModel<K extends ResolvedModelKind = ResolvedModelKind> {

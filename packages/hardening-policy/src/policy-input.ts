@@ -15,5 +15,6 @@ export function collectPolicyInput(root: IConstruct): PolicyInput {
     proxies: located(root, 'reverse-proxy'),
     composes: located(root, 'compose'),
     kubernetes: located(root, 'kubernetes'),
+    pipelines: located(root, 'image-pipeline'),
   };
 }

@@ -1,5 +1,5 @@
 import {
-  AppServerView, ComposeView, DockerIgnoreView, DockerfileView, KubernetesView, ReverseProxyView,
+  AppServerView, ComposeView, DockerIgnoreView, DockerfileView, ImagePipelineView, KubernetesView, ReverseProxyView,
 } from '@keelson/core';
 
 /** A resolved model, with the construct path of the component that will write it. */
@@ -17,6 +17,8 @@ export interface PolicyInput {
   readonly proxies: readonly Located<ReverseProxyView>[];
   readonly composes: readonly Located<ComposeView>[];
   readonly kubernetes: readonly Located<KubernetesView>[];
+  /** CI workflows that build, scan and publish the image (@keelson/pipeline's ImagePipeline). */
+  readonly pipelines: readonly Located<ImagePipelineView>[];
 }
 
 /** What a rule found about one target. */

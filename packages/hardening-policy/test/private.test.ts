@@ -7,7 +7,7 @@ import { inNetwork, networkInside } from '../src/private/net';
 import { probeTarget } from '../src/private/probe';
 import { isInterpolated, isSecretName, literalUrlPassword } from '../src/private/secrets';
 
-const EMPTY: PolicyInput = { dockerfiles: [], dockerignores: [], appServers: [], proxies: [], composes: [], kubernetes: [] };
+const EMPTY: PolicyInput = { dockerfiles: [], dockerignores: [], appServers: [], proxies: [], composes: [], kubernetes: [], pipelines: [] };
 
 describe('the readers the rules share', () => {
   test('match .dockerignore patterns as docker does: ** at any depth, the last match wins, ! brings back', () => {

@@ -17,7 +17,7 @@ describe('the rule registry', () => {
 
   test('gives every rule a unique id, an explanation, a fix and at least one reference', () => {
     const ids = ALL_RULES.map((rule) => RULE_DOCS[rule.name]?.id);
-    expect(ids.every((id) => /^KS-(DF|CO|NX|X)-\d{3}$/.test(id ?? ''))).toBe(true);
+    expect(ids.every((id) => /^KS-(DF|CO|NX|X|PL)-\d{3}$/.test(id ?? ''))).toBe(true);
     expect(new Set(ids).size).toBe(ALL_RULES.length);
     for (const rule of ALL_RULES) {
       const doc = RULE_DOCS[rule.name];

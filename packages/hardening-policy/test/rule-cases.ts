@@ -5,6 +5,7 @@ import { KubernetesView, SecurityProfile, registerModel } from '@keelson/core';
 import { DockerIgnore } from '@keelson/dockerfile';
 import { PolicyInput } from '../src';
 import { ExampleService, exampleService, inputOf } from './support';
+import { PIPELINE_RULE_CASES } from './pipeline-rule-cases';
 
 /** One case of a rule: a project, and for a non-compliant case, the target the finding names. */
 export interface RuleCase {
@@ -319,4 +320,5 @@ export const RULE_CASES: Readonly<Record<string, RuleCases>> = {
       { name: '.env brought back on purpose', input: example((s) => { s.project.tryRemoveFile('.dockerignore'); new DockerIgnore(s.project, { include: ['app/.env'] }); }, { dockerIgnore: false }), target: '.dockerignore#secrets' },
     ],
   },
+  ...PIPELINE_RULE_CASES,
 };

@@ -1,7 +1,9 @@
-import { GeneratedFile, IContainerImage, ImageReference, KeelsonConfigError, locate } from '@keelson/core';
+import {
+  GeneratedFile, IContainerImage, ImagePipelineView, ImageReference, KeelsonConfigError, PipelineJobView, PipelinePermissionsView,
+  locate, pipelineActions, pipelineStepTarget, policyCovers, pushSteps, registerModel, scanGateSteps, stepRunsAfter,
+} from '@keelson/core';
 import { Component, Project, github } from 'projen';
 import { PinnedAction, PINNED_ACTIONS, usesOf } from './pinned-actions';
-import { ImagePipelineView, isPinned, PipelineJobView, registerPipeline } from './pipeline-view';
 import { renderWorkflow, toWorkflowSyntax, WorkflowModel } from './private/workflow-render';
 import { severitiesFrom, Severity } from './severity';
 import { checkIgnoreEntry, renderTrivyIgnore, TrivyIgnoreEntry } from './trivy-ignore';
@@ -170,7 +172,7 @@ export class ImagePipeline extends Component {
     new GeneratedFile(project, this.ignoreFile, () => renderTrivyIgnore(this.ignore), {
       editHint: "add or change an entry of the ImagePipeline's `ignore` option (id, reason, expires) in .projenrc.ts",
     });
-    registerPipeline(this, () => this.view());
+    registerModel(this, 'image-pipeline', () => this.view());
     this.node.addValidation({ validate: () => this.validateModel() });
   }
 
@@ -345,51 +347,63 @@ export class ImagePipeline extends Component {
     };
   }
 
+  /**
+   * The fallback check, for a project without a hardening policy: unpinned actions and a push that does not wait for
+   * the scan gate stop the synth. When a policy in the tree runs the rule that covers a check (KS-PL-002
+   * ActionsPinnedBySha, KS-PL-001 PushedImageScanned), the check is the policy's alone: reported once, at the pack's
+   * level, and waivable with a reason.
+   */
   private validateModel(): string[] {
     const view = this.view();
     const problems: string[] = [];
-    for (const a of view.actions) {
-      if (!a.pinned) problems.push(`job '${a.job}' uses '${a.uses}', which is not pinned to a commit SHA. Fix: pin it as owner/repo@<40-hex sha>`);
+    if (!policyCovers(this, ImagePipeline.PINNED_RULE)) {
+      for (const a of pipelineActions(view).filter((x) => !x.pinned)) {
+        problems.push(`${pipelineStepTarget(view, a)}: job '${a.job}' uses '${a.uses}', which is not pinned to a commit SHA. `
+          + 'Fix: pin it as owner/repo@<40-hex sha>, or add a HardeningPolicy and waive KS-PL-002 with a reason');
+      }
     }
-    if (view.pushes && !view.scanGateBeforePush) {
-      problems.push('the workflow pushes the image without waiting for a Trivy scan gate. Fix: keep the scan job before the push (needs:)');
+    if (!policyCovers(this, ImagePipeline.SCANNED_RULE)) {
+      const gates = scanGateSteps(view);
+      for (const push of pushSteps(view)) {
+        if (gates.some((g) => stepRunsAfter(view, push, g))) continue;
+        problems.push(`${pipelineStepTarget(view, push)}: job '${push.job}' pushes the image without waiting for a Trivy scan gate. `
+          + 'Fix: keep the scan job before the push (needs:), or add a HardeningPolicy and waive KS-PL-001 with a reason');
+      }
     }
     return problems;
   }
+
+  /** The policy rule that takes over the pinned-actions check. */
+  private static readonly PINNED_RULE = 'KS-PL-002';
+  /** The policy rule that takes over the scan-before-push check. */
+  private static readonly SCANNED_RULE = 'KS-PL-001';
 }
 
 /** The view of a workflow model (exported for the policy's tests and for other pipelines). */
 export function pipelineView(model: WorkflowModel, where: { file: string; image: string; dockerfile: string; ignoreFile?: string }): ImagePipelineView {
+  const permissions = (p: unknown) => (p === undefined ? undefined : toWorkflowSyntax(p) as PipelinePermissionsView);
   const jobs: PipelineJobView[] = Object.entries(model.jobs).map(([id, job]) => ({
     id,
     needs: job.needs ?? [],
-    permissions: (toWorkflowSyntax(job.permissions ?? {}) as Record<string, string>),
-    steps: (job.steps ?? []).map((s) => ({ name: s.name, uses: s.uses, run: s.run, with: s.with })),
+    permissions: permissions(job.permissions),
+    if: job.if,
+    continueOnError: job.continueOnError,
+    steps: (job.steps ?? []).map((s) => ({
+      id: s.id, name: s.name, uses: s.uses, run: s.run, with: s.with, if: s.if, continueOnError: s.continueOnError,
+    })),
   }));
-  const actions = jobs.flatMap((j) => j.steps.filter((s) => s.uses).map((s) => ({ job: j.id, uses: s.uses!, pinned: isPinned(s.uses!) })));
-  const isTrivy = (s: { uses?: string }) => s.uses?.startsWith('aquasecurity/trivy-action@') ?? false;
-  const gateJob = jobs.find((j) => j.steps.some((s) => isTrivy(s) && String(s.with?.['exit-code'] ?? '0') !== '0'));
-  const gateStep = gateJob?.steps.find(isTrivy);
-  const pushJobs = jobs.filter((j) => j.steps.some((s) => s.uses?.startsWith('docker/build-push-action@') && String(s.with?.push) === 'true'));
-  const byId = new Map(jobs.map((j) => [j.id, j]));
-  const waitsFor = (job: PipelineJobView, target: string, seen = new Set<string>()): boolean =>
-    job.needs.some((n) => n === target || (!seen.has(n) && (seen.add(n), byId.has(n)) && waitsFor(byId.get(n)!, target, seen)));
-  const ignoreFiles = gateStep?.with?.trivyignores;
   return {
     file: where.file,
     image: where.image,
     dockerfile: where.dockerfile,
-    pushes: pushJobs.length > 0,
-    scanGate: gateJob && gateStep ? {
-      job: gateJob.id,
-      severities: String(gateStep.with?.severity ?? 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL').split(','),
-      ignoreUnfixed: String(gateStep.with?.['ignore-unfixed']) === 'true',
-      ignoreFile: typeof ignoreFiles === 'string' ? ignoreFiles : undefined,
-    } : undefined,
-    scanGateBeforePush: gateJob !== undefined && pushJobs.every((j) => waitsFor(j, gateJob.id)),
-    signs: jobs.some((j) => j.steps.some((s) => /\bcosign sign\b/.test(s.run ?? ''))),
-    permissions: toWorkflowSyntax(model.permissions) as Record<string, string>,
+    ignoreFile: where.ignoreFile,
+    permissions: permissions(model.permissions),
     jobs,
-    actions,
   };
+}
+
+/** Whether every push of `view` waits for a scan gate (the check KS-PL-001 makes), e.g. for a test of an escape hatch. */
+export function pushesAfterScanGate(view: ImagePipelineView): boolean {
+  const gates = scanGateSteps(view);
+  return pushSteps(view).every((push) => gates.some((g) => stepRunsAfter(view, push, g)));
 }

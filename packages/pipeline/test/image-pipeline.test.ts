@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { validateWorkflow } from '@action-validator/core';
-import { KeelsonSynthError } from '@keelson/core';
-import { findPipelines, ImagePipeline, ImagePipelineProps, PINNED_ACTIONS } from '../src';
+import { declarePolicyCoverage, findModels, KeelsonSynthError, pipelineActions, pushSteps, scanGateSteps, signSteps } from '@keelson/core';
+import { Component } from 'projen';
+import { findPipelines, ImagePipeline, ImagePipelineProps, PINNED_ACTIONS, pushesAfterScanGate } from '../src';
 import { containerImage, serviceProject, synth, yamlOf } from './support';
 
 const WORKFLOW = '.github/workflows/image.yml';
@@ -262,42 +263,67 @@ describe('ImagePipeline bad input', () => {
 });
 
 describe('The resolved model the policy reads', () => {
-  test('it describes the pipeline as written: image, gate, push, signing, pins', () => {
+  test("it is core's 'image-pipeline' model: the workflow as written, jobs, steps and permissions", () => {
+    const { project } = pipeline();
+    const [found] = findModels(project, 'image-pipeline');
+    expect(found.path).toBe('svc/ImagePipeline');
+    const view = found.resolve();
+    expect(view).toMatchObject({ file: WORKFLOW, image: 'ghcr.io/acme/orders', dockerfile: 'Dockerfile', ignoreFile: '.trivyignore.yaml', permissions: {} });
+    expect(view.jobs.map((j) => [j.id, j.needs])).toEqual([['test', []], ['lint', []], ['scan', ['test', 'lint']], ['publish', ['scan']]]);
+    expect(view.jobs.find((j) => j.id === 'publish')!.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write' });
+    expect(pipelineActions(view).every((a) => a.pinned)).toBe(true);
+    expect(scanGateSteps(view)).toEqual([{ job: 'scan', step: 3 }]);
+    expect(pushSteps(view)).toEqual([{ job: 'publish', step: 3 }]);
+    expect(signSteps(view)).toEqual([{ job: 'publish', step: 5 }]);
+    expect(pushesAfterScanGate(view)).toBe(true);
+  });
+
+  test('findPipelines still lists it, for code written against the first release', () => {
     const { project } = pipeline();
     const [found] = findPipelines(project);
     expect(found.path).toBe('svc/ImagePipeline');
-    const view = found.resolve();
-    expect(view).toMatchObject({
-      file: WORKFLOW, image: 'ghcr.io/acme/orders', dockerfile: 'Dockerfile', pushes: true, signs: true, scanGateBeforePush: true,
-      scanGate: { job: 'scan', severities: ['HIGH', 'CRITICAL'], ignoreUnfixed: true, ignoreFile: '.trivyignore.yaml' },
-      permissions: {},
-    });
-    expect(view.actions.every((a) => a.pinned)).toBe(true);
-    expect(view.jobs.find((j) => j.id === 'publish')!.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write' });
+    expect(found.resolve()).toEqual(findModels(project, 'image-pipeline')[0].resolve());
   });
 
-  test('an unpinned action added to the model is seen by the view and stops the synth', () => {
+  test('without a hardening policy, an unpinned action added to the model is seen by the view and stops the synth', () => {
     const { project, pipeline: p } = pipeline();
     (p.workflow.jobs.lint.steps as any[]).push({ uses: 'actions/upload-artifact@v4' });
-    expect(findPipelines(project)[0].resolve().actions.find((a) => a.uses === 'actions/upload-artifact@v4')).toEqual({ job: 'lint', uses: 'actions/upload-artifact@v4', pinned: false });
+    expect(pipelineActions(p.view()).find((a) => a.uses === 'actions/upload-artifact@v4')).toEqual({ job: 'lint', step: 2, uses: 'actions/upload-artifact@v4', pinned: false });
     let error: unknown;
     try { synth(project); } catch (e) { error = e; }
     expect(error).toBeInstanceOf(KeelsonSynthError);
-    expect(() => { throw error; }).toThrow(/job 'lint' uses 'actions\/upload-artifact@v4', which is not pinned to a commit SHA\. Fix: pin it as owner\/repo@<40-hex sha>/);
+    expect(() => { throw error; }).toThrow(/\.github\/workflows\/image\.yml#jobs\/lint\/steps\/2: job 'lint' uses 'actions\/upload-artifact@v4', which is not pinned to a commit SHA\. Fix: pin it as owner\/repo@<40-hex sha>, or add a HardeningPolicy and waive KS-PL-002 with a reason/);
   });
 
-  test('a push that no longer waits for the scan is seen by the view and stops the synth', () => {
+  test('without a hardening policy, a push that no longer waits for the scan is seen by the view and stops the synth', () => {
     const { project, pipeline: p } = pipeline();
     (p.workflow.jobs as any).publish = { ...p.workflow.jobs.publish, needs: ['test'] };
-    expect(findPipelines(project)[0].resolve().scanGateBeforePush).toBe(false);
-    expect(() => synth(project)).toThrow(/the workflow pushes the image without waiting for a Trivy scan gate\. Fix: keep the scan job before the push/);
+    expect(pushesAfterScanGate(p.view())).toBe(false);
+    expect(() => synth(project)).toThrow(/#jobs\/publish\/steps\/3: job 'publish' pushes the image without waiting for a Trivy scan gate\. Fix: keep the scan job before the push/);
+  });
+
+  test('a policy that runs the covering rules takes the checks over: the pipeline reports nothing itself', () => {
+    const { project, pipeline: p } = pipeline();
+    declarePolicyCoverage(new Component(project, 'Policy'), () => ['KS-PL-001', 'KS-PL-002']);
+    (p.workflow.jobs.lint.steps as any[]).push({ uses: 'actions/upload-artifact@v4' });
+    (p.workflow.jobs as any).publish = { ...p.workflow.jobs.publish, needs: ['test'] };
+    expect(synth(project)[WORKFLOW]).toContain('uses: actions/upload-artifact@v4');
+  });
+
+  test('a policy that runs only one of them leaves the other check to the pipeline', () => {
+    const { project, pipeline: p } = pipeline();
+    declarePolicyCoverage(new Component(project, 'Policy'), () => ['KS-PL-002']);
+    (p.workflow.jobs.lint.steps as any[]).push({ uses: 'actions/upload-artifact@v4' });
+    (p.workflow.jobs as any).publish = { ...p.workflow.jobs.publish, needs: ['test'] };
+    expect(() => synth(project)).toThrow(/pushes the image without waiting/);
+    expect(() => synth(project)).not.toThrow(/not pinned/);
   });
 
   test('a pipeline without a gating Trivy step has no scan gate', () => {
     const { project, pipeline: p } = pipeline();
     (p.workflow.jobs.scan.steps as any[])[3] = { ...p.workflow.jobs.scan.steps[3], with: { 'exit-code': '0' } };
-    const view = findPipelines(project)[0].resolve();
-    expect(view.scanGate).toBeUndefined();
-    expect(view.scanGateBeforePush).toBe(false);
+    const view = findModels(project, 'image-pipeline')[0].resolve();
+    expect(scanGateSteps(view)).toEqual([]);
+    expect(pushesAfterScanGate(view)).toBe(false);
   });
 });

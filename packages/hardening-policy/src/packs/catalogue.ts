@@ -25,10 +25,13 @@ const hadolint = (id: string): RuleReference => ({ name: `hadolint ${id}`, url: 
 const trivy = (id: string): RuleReference => ({ name: `Trivy ${id}` });
 const kics = (query: string): RuleReference => ({ name: `KICS (docker compose) "${query}"` });
 const none = (why: string): RuleReference => ({ name: `no single-file linter: ${why}` });
+const scorecard = (check: string): RuleReference => ({ name: `OpenSSF Scorecard ${check}`, url: `https://github.com/ossf/scorecard/blob/main/docs/checks.md#${check.toLowerCase()}` });
+const zizmor = (audit: string): RuleReference => ({ name: `zizmor ${audit}`, url: `https://docs.zizmor.sh/audits/#${audit}` });
 
 /**
  * The ids, explanations, fixes and references of every rule, by rule name. Ids never change meaning: a retired rule
- * keeps its id unused. DF: Dockerfile, CO: compose, NX: proxy config, X: across files.
+ * keeps its id unused. DF: Dockerfile, CO: compose, NX: proxy config, X: across files, PL: the image pipeline (its CI
+ * workflow; PL ids go to its cross-file rules too, so that they never collide with X ids taken elsewhere).
  */
 export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
   NonRootFinalUser: {
@@ -255,5 +258,39 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
     why: 'Whatever the build context holds can end up in a layer: a COPY of a directory takes its .env and keys along.',
     fix: 'Add the DockerIgnore component (its defaults exclude .env files, keys, certificates and .git at any depth).',
     references: [cis('4.10', 'secrets are not stored in Dockerfiles'), none('what is copied is in the Dockerfile, what is excluded in .dockerignore')],
+  },
+  PushedImageScanned: {
+    id: 'KS-PL-001',
+    why: 'A scan that reports without failing, or a push that does not wait for it, publishes the image whatever the scan finds: the gate is only a gate if the push depends on its success.',
+    fix: "Keep the ImagePipeline's scan job in the push job's `needs:` and the Trivy step's `exit-code: '1'`; accept a known vulnerability in the pipeline's `ignore` (reason and expiry), not by weakening the gate.",
+    references: [{ name: 'SLSA v1.0 Build track (what is published is what was built and verified)', url: 'https://slsa.dev/spec/v1.0/levels' },
+      { name: 'Trivy action exit-code', url: 'https://github.com/aquasecurity/trivy-action#inputs' }],
+  },
+  ActionsPinnedBySha: {
+    id: 'KS-PL-002',
+    why: "A tag or branch of an action is moved by whoever controls its repository: the next run executes their code with the job's token and secrets (tj-actions/changed-files, CVE-2025-30066). A full commit SHA cannot be moved.",
+    fix: "Write `owner/repo@<40-hex sha>` with the version in a comment (@keelson/pipeline's PINNED_ACTIONS does for its own); let Renovate's pinDigests keep it current.",
+    references: [scorecard('Pinned-Dependencies'), zizmor('unpinned-uses'),
+      { name: 'GitHub security hardening for Actions: pin actions to a full-length commit SHA', url: 'https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions' }],
+  },
+  PushedImageSigned: {
+    id: 'KS-PL-003',
+    why: 'Without a signature a deployment cannot tell the image this workflow pushed from one pushed with a stolen registry token; keyless cosign ties it to the workflow identity in a public log.',
+    fix: "Keep the ImagePipeline's `sign` (default true): it installs cosign and signs the pushed digest keyless after the push.",
+    references: [{ name: 'Sigstore cosign keyless signing', url: 'https://docs.sigstore.dev/cosign/signing/overview/' },
+      { name: 'SLSA v1.0 provenance (authenticity of the artifact)', url: 'https://slsa.dev/spec/v1.0/provenance' }],
+  },
+  WorkflowTokenLeastPrivilege: {
+    id: 'KS-PL-004',
+    why: "Every step of a job (each action and each dependency its tests install) can use the job's token: a write scope there lets a compromised step push an image, sign as the repository (id-token) or change the code.",
+    fix: "Keep `permissions: {}` at the workflow level and give each job only what its steps use (the ImagePipeline does: contents: read; packages: write and id-token: write on the push job only); waive a write scope a job of your own really uses, with the reason.",
+    references: [scorecard('Token-Permissions'), zizmor('excessive-permissions'),
+      { name: 'GitHub: permissions for the GITHUB_TOKEN', url: 'https://docs.github.com/en/actions/security-for-github-actions/security-guides/automatic-token-authentication#permissions-for-the-github_token' }],
+  },
+  PipelineBuildsGeneratedDockerfile: {
+    id: 'KS-PL-005',
+    why: 'The policy checks the Dockerfile the project generates; a pipeline that builds another file scans, signs and publishes an image nobody checked.',
+    fix: "Give the ImagePipeline the Dockerfile component as `image` (its file, context and target), and keep the build steps' `file` at it.",
+    references: [none('the Dockerfile is generated by one component, built by the workflow of another')],
   },
 };

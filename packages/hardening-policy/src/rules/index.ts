@@ -1,4 +1,5 @@
 import { Rule } from '../rule';
+import { ActionsPinnedBySha } from './ActionsPinnedBySha';
 import { AptInstallMinimal } from './AptInstallMinimal';
 import { BaseImageDigestPinned } from './BaseImageDigestPinned';
 import { BaseImageTagPinned } from './BaseImageTagPinned';
@@ -26,15 +27,19 @@ import { InterpreterMatchesVirtualenv } from './InterpreterMatchesVirtualenv';
 import { NoAddForLocalFiles } from './NoAddForLocalFiles';
 import { NoSecretsInArgOrEnv } from './NoSecretsInArgOrEnv';
 import { NonRootFinalUser } from './NonRootFinalUser';
+import { PipelineBuildsGeneratedDockerfile } from './PipelineBuildsGeneratedDockerfile';
 import { PortsBoundToInterface } from './PortsBoundToInterface';
 import { ProxyConfigMounted } from './ProxyConfigMounted';
 import { ProxyHidesVersion } from './ProxyHidesVersion';
 import { ProxyTimeoutsMatchAppServer } from './ProxyTimeoutsMatchAppServer';
 import { ProxyTlsModern } from './ProxyTlsModern';
 import { ProxyUpstreamReachesAppServer } from './ProxyUpstreamReachesAppServer';
+import { PushedImageScanned } from './PushedImageScanned';
+import { PushedImageSigned } from './PushedImageSigned';
 import { ReadOnlyRootLeavesServerPathsWritable } from './ReadOnlyRootLeavesServerPathsWritable';
 import { RuntimeUserAgrees } from './RuntimeUserAgrees';
 import { StopGracePeriodCoversGracefulTimeout } from './StopGracePeriodCoversGracefulTimeout';
+import { WorkflowTokenLeastPrivilege } from './WorkflowTokenLeastPrivilege';
 import { WritablePathsOwnedByRuntimeUser } from './WritablePathsOwnedByRuntimeUser';
 
 /** Every rule, in the order RULES.md lists them (single-file first). */
@@ -63,6 +68,10 @@ export const ALL_RULES: readonly Rule[] = [
   ComposeHealthChecks,
   ProxyTlsModern,
   ProxyHidesVersion,
+  PushedImageScanned,
+  ActionsPinnedBySha,
+  PushedImageSigned,
+  WorkflowTokenLeastPrivilege,
   HealthCheckProbesServedEndpoint,
   ExposedPortMatchesServer,
   WritablePathsOwnedByRuntimeUser,
@@ -76,4 +85,5 @@ export const ALL_RULES: readonly Rule[] = [
   ForwardedHeadersTrusted,
   ProxyConfigMounted,
   BuildContextExcludesSecrets,
+  PipelineBuildsGeneratedDockerfile,
 ];
