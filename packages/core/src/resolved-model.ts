@@ -173,6 +173,11 @@ export interface DatabaseClientView {
    * `celery`: replicas x `--concurrency`; `single`: one process, one connection.
    */
   readonly counting: 'app-server' | 'celery' | 'single';
+  /**
+   * The most containers of the service the deployment may run (`--scale`), when more than the file starts.
+   * @default - the file's `deploy.replicas`
+   */
+  readonly maxReplicas?: number;
 }
 
 /** The database of a compose deployment and the services that hold connections to it. */

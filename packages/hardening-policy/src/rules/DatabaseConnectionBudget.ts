@@ -47,7 +47,8 @@ export const DatabaseConnectionBudget: Rule = {
       for (const client of database.clients) {
         const service = file.document.services[client.service];
         if (!service) continue;
-        const replicas = replicasOf(service);
+        // The most containers the deployment runs: the file's, or more by `--scale` up to what the component counted.
+        const replicas = Math.max(replicasOf(service), client.maxReplicas ?? 0);
         const limits = limitsOf(service);
         if (client.counting === 'single') {
           total += 1;
