@@ -204,7 +204,9 @@ const policy = keelsonPackage({
   description: 'Keelson hardening policy: rules over the whole deployment (every generated file at once), checked before any file is written.',
   internalDeps: [core],
   // The rules are tested against services built from the real components, and the SARIF output against its schema.
-  devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^', 'ajv@^8', 'ajv-formats@^3',
+  // The Kubernetes rules are tested against manifests from the real Kubernetes component.
+  devDeps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^', '@keelson/compose@workspace:^',
+    '@keelson/kubernetes@workspace:^', 'ajv@^8', 'ajv-formats@^3',
     // The pipeline rules are tested against the workflow of the real ImagePipeline.
     '@keelson/pipeline@workspace:^',
     // Ships the SARIF 2.1.0 JSON schema (lib/schemas/sarif-2.1.0-rtm.5.json) the report tests validate against.

@@ -209,33 +209,207 @@ export interface ComposeView {
   readonly database?: ComposeDatabaseView;
 }
 
-/** One container of a Kubernetes workload, as written. */
+/** A probe of a Kubernetes container, as written. */
+export interface KubernetesProbeView {
+  readonly kind: 'startup' | 'readiness' | 'liveness';
+  /** How it probes: `httpGet`, `tcpSocket`, `exec` or `grpc`. */
+  readonly handler: string;
+  /**
+   * The path an `httpGet` probe requests.
+   * @default - none: not an HTTP probe
+   */
+  readonly path?: string;
+  /**
+   * The port an `httpGet`, `tcpSocket` or `grpc` probe connects to, a number when it names a container port.
+   * @default - none: an exec probe
+   */
+  readonly port?: number | string;
+  /**
+   * The command of an `exec` probe.
+   * @default - none: not an exec probe
+   */
+  readonly command?: readonly string[];
+}
+
+/** An environment variable of a Kubernetes container: a literal value, or where the value is read from. */
+export interface KubernetesEnvVarView {
+  readonly name: string;
+  /**
+   * The value written in the manifest.
+   * @default - none: read from elsewhere
+   */
+  readonly value?: string;
+  /**
+   * The Secret key it is read from (`valueFrom.secretKeyRef`): a reference, never the secret's value.
+   * @default - none
+   */
+  readonly secretRef?: { readonly name: string; readonly key: string };
+  /**
+   * Where else it is read from: `configMapKeyRef`, `fieldRef` or `resourceFieldRef`.
+   * @default - none
+   */
+  readonly from?: string;
+}
+
+/** A volume of a Kubernetes pod, as written. */
+export interface KubernetesVolumeView {
+  readonly name: string;
+  /** Its type, the key that defines it: `emptyDir`, `configMap`, `hostPath`, `persistentVolumeClaim`, ... */
+  readonly type: string;
+  /**
+   * The host path a `hostPath` volume mounts.
+   * @default - none: not a hostPath volume
+   */
+  readonly hostPath?: string;
+}
+
+/** CPU and memory of a container's requests or limits, as written (`500m`, `512Mi`). */
+export interface KubernetesQuantitiesView {
+  /** @default - none */
+  readonly cpu?: string;
+  /** @default - none */
+  readonly memory?: string;
+}
+
+/** One container of a Kubernetes workload, as written (init containers included). */
 export interface KubernetesContainerView {
   readonly name: string;
+  /** @default - none */
   readonly image?: string;
-  readonly runAsUser?: number;
-  readonly runAsGroup?: number;
-  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * Whether it is an init container (run to completion before the others: no probes).
+   * @default false
+   */
+  readonly init?: boolean;
   /**
    * Whether it runs the service's own image (the Dockerfile's), whose user the image fixes.
    * @default false
    */
   readonly appImage?: boolean;
+  /**
+   * `command`, which replaces the image's ENTRYPOINT.
+   * @default - the image's
+   */
+  readonly command?: readonly string[];
+  /**
+   * `args`, which replace the image's CMD.
+   * @default - the image's
+   */
+  readonly args?: readonly string[];
+  /** securityContext.runAsUser; the pod's applies when unset. @default - the pod's */
+  readonly runAsUser?: number;
+  /** securityContext.runAsGroup; the pod's applies when unset. @default - the pod's */
+  readonly runAsGroup?: number;
+  /** securityContext.runAsNonRoot; the pod's applies when unset. @default - the pod's */
+  readonly runAsNonRoot?: boolean;
+  /** @default - unset (false) */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** @default - unset (false) */
+  readonly privileged?: boolean;
+  /** @default - unset (true, unless privileged) */
+  readonly allowPrivilegeEscalation?: boolean;
+  /** securityContext.capabilities.drop, as written. */
+  readonly capabilitiesDrop: readonly string[];
+  /** securityContext.capabilities.add, as written. */
+  readonly capabilitiesAdd: readonly string[];
+  /** securityContext.seccompProfile.type; the pod's applies when unset. @default - the pod's */
+  readonly seccompProfileType?: string;
+  /** resources.limits. */
+  readonly limits: KubernetesQuantitiesView;
+  /** resources.requests. */
+  readonly requests: KubernetesQuantitiesView;
+  /** Its probes, startup, readiness and liveness, those written. */
+  readonly probes: readonly KubernetesProbeView[];
+  /** Container ports, by name when named; `hostPort` when one is bound on the node. */
+  readonly ports: readonly { readonly name?: string; readonly containerPort: number; readonly hostPort?: number }[];
+  /** Ports bound on the node (`hostPort`, non-zero). */
+  readonly hostPorts: readonly number[];
+  /** Environment variables, in order: literal values, or where they are read from. */
+  readonly env: readonly KubernetesEnvVarView[];
+  /** ConfigMaps whose every key becomes a variable (`envFrom.configMapRef`). */
+  readonly envFromConfigMaps: readonly string[];
+  /** Volume mounts: the volume, where, and whether read-only. */
+  readonly volumeMounts: readonly { readonly name: string; readonly mountPath: string; readonly readOnly: boolean }[];
+  /** Where writable volumes (emptyDir, ephemeral, persistentVolumeClaim, claim templates) are mounted read-write. */
+  readonly writablePaths: readonly string[];
 }
 
-/** One Kubernetes workload (Deployment, Job, ...), as written. */
+/** One Kubernetes workload (Deployment, StatefulSet, Job, ...), as written: its pod template. */
 export interface KubernetesWorkloadView {
   readonly file: string;
+  /** `Deployment`, `StatefulSet`, `DaemonSet`, `Job`, `CronJob` or `Pod`. */
+  readonly kind: string;
   readonly name: string;
-  /** Pod-level securityContext.runAsUser / runAsGroup, inherited by containers that set none. */
+  /**
+   * The `app.kubernetes.io/component` label: `app`, `worker`, `beat`, `migrate`, `postgres`, `redis`, or what a user set.
+   * @default - none
+   */
+  readonly role?: string;
+  /** The pod template's labels (what a Service selects). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /**
+   * The pod's restartPolicy.
+   * @default - Kubernetes' default for the kind (Always; Job and CronJob must set Never or OnFailure)
+   */
+  readonly restartPolicy?: string;
+  /** Seconds between SIGTERM and SIGKILL. @default - Kubernetes' default, 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Pod-level securityContext.runAsUser, inherited by containers that set none. @default - the image's user */
   readonly podRunAsUser?: number;
+  /** Pod-level securityContext.runAsGroup. @default - the image's group */
   readonly podRunAsGroup?: number;
+  /** Pod-level securityContext.runAsNonRoot. @default - unset */
+  readonly podRunAsNonRoot?: boolean;
+  /** Pod-level securityContext.seccompProfile.type. @default - unset (Unconfined) */
+  readonly seccompProfileType?: string;
+  readonly hostNetwork: boolean;
+  readonly hostPID: boolean;
+  readonly hostIPC: boolean;
+  /** @default - unset (true) */
+  readonly automountServiceAccountToken?: boolean;
+  readonly volumes: readonly KubernetesVolumeView[];
+  /** Volume types (`emptyDir`, `configMap`, ...), one per volume. */
+  readonly volumeTypes: readonly string[];
   readonly containers: readonly KubernetesContainerView[];
+}
+
+/** A Kubernetes Service, as written. */
+export interface KubernetesServiceView {
+  readonly file: string;
+  readonly name: string;
+  /** `ClusterIP` (also when unset), `NodePort`, `LoadBalancer` or `ExternalName`. */
+  readonly type: string;
+  /** Whether it is headless (`clusterIP: None`). */
+  readonly headless: boolean;
+  /** The pod labels it selects. */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly name?: string; readonly port: number; readonly targetPort?: number | string; readonly nodePort?: number }[];
+  /** `externalIPs`, addresses of the nodes it is also reachable on. */
+  readonly externalIPs: readonly string[];
+}
+
+/** One Kubernetes object as written, a copy: ConfigMaps, Secrets, Ingresses, NetworkPolicies, ... */
+export interface KubernetesObjectView {
+  readonly file: string;
+  readonly manifest: Readonly<Record<string, any>>;
 }
 
 /** The Kubernetes manifests of a deployment, as they will be written. */
 export interface KubernetesView {
   readonly workloads: readonly KubernetesWorkloadView[];
+  readonly services: readonly KubernetesServiceView[];
+  /** Every object by file, workloads and Services included. */
+  readonly manifests: readonly KubernetesObjectView[];
+  /**
+   * The app image's contract, when the manifests run it.
+   * @default - none
+   */
+  readonly image?: IContainerImage;
+  /**
+   * The app server the app workload runs.
+   * @default - none
+   */
+  readonly appServer?: IAppServer;
 }
 
 /** One step of a CI workflow job, as written. */

@@ -47,7 +47,7 @@ describe('HardeningPolicy', () => {
     expect(summary).toContain('  KS-X-011 ForwardedHeadersTrusted  [fastapi-service/Compose]');
     expect(summary).toContain('    finding: compose.prod.yaml#services/app/forwarded_allow_ips');
     expect(summary).toMatch(/ {4}fix: Give the proxy a fixed address/);
-    expect(summary).toContain('  KS-CO-014 ComposeHealthChecks  [fastapi-service/Compose]');
+    expect(summary).toContain('  KS-CO-014 HealthChecks  [fastapi-service/Compose]');
   });
 
   test('prints through projen\'s logger by default: a warning when there are findings', () => {
@@ -68,7 +68,7 @@ describe('HardeningPolicy', () => {
   test('reads the models when the synth runs: an escape hatch written after the policy is seen', () => {
     const { project, compose } = withPolicy();
     compose.production.service('app')!.privileged = true;
-    expect(() => Testing.synth(project)).toThrow(/KS-CO-001 ComposeNoPrivileged \[fastapi-service\/Compose\] service 'app' runs privileged in compose.prod.yaml/);
+    expect(() => Testing.synth(project)).toThrow(/KS-CO-001 NoPrivileged \[fastapi-service\/Compose\] service 'app' runs privileged in compose.prod.yaml/);
   });
 
   test('leaves the previously generated files untouched when it stops a synth', () => {

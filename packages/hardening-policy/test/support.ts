@@ -6,6 +6,7 @@ import { ResourceLimits, SecurityProfile, ServiceEndpoint, ServiceProject } from
 import { DockerIgnore, Dockerfile, DockerfileProps } from '@keelson/dockerfile';
 import { GunicornConfig, GunicornConfigProps } from '@keelson/gunicorn';
 import { NginxConfig, NginxConfigProps } from '@keelson/nginx';
+import { Kubernetes, KubernetesProps } from '@keelson/kubernetes';
 import { HardeningPolicy, HardeningPolicyProps, PACKS, PolicyInput, PolicyResult, collectPolicyInput, evaluatePolicy } from '../src';
 
 /** A fresh directory under the OS temp dir with what the example's Dockerfile copies and compose mounts. */
@@ -26,6 +27,8 @@ export interface ExampleOverrides {
   readonly nginx?: Partial<NginxConfigProps>;
   readonly compose?: Partial<ComposeProps>;
   readonly dockerIgnore?: boolean;
+  /** Add the Kubernetes manifests of the same service (the full stack, in-cluster data services), with these props. */
+  readonly kubernetes?: Partial<KubernetesProps>;
   /** Add the policy (with these props); `false` leaves it out. */
   readonly policy?: HardeningPolicyProps | false;
 }
@@ -37,8 +40,13 @@ export interface ExampleService {
   readonly dockerfile: Dockerfile;
   readonly nginx: NginxConfig;
   readonly compose: Compose;
+  /** When the overrides asked for it. */
+  readonly kubernetes?: Kubernetes;
   readonly policy?: HardeningPolicy;
 }
+
+/** The image as a cluster pulls it, in the example's Kubernetes manifests. */
+export const KUBERNETES_IMAGE = 'ghcr.io/acme/fastapi-service:1.0.0';
 
 /**
  * examples/fastapi-service/.projenrc.ts, declaration for declaration (a test asserts that it generates the committed
@@ -87,9 +95,23 @@ export function exampleService(overrides: ExampleOverrides = {}): ExampleService
     },
     ...overrides.compose,
   });
+  const kubernetes = overrides.kubernetes === undefined ? undefined : new Kubernetes(project, {
+    image: dockerfile,
+    imageName: KUBERNETES_IMAGE,
+    appServer: gunicorn,
+    limits,
+    environment: { LOG_LEVEL: 'info' },
+    ingress: { host: 'api.example.com' },
+    postgres: { mode: 'in-cluster' },
+    redis: { mode: 'in-cluster' },
+    worker: {},
+    beat: true,
+    migrations: {},
+    ...overrides.kubernetes,
+  });
   const policy = overrides.policy === false ? undefined
     : new HardeningPolicy(project, { print: () => undefined, ...overrides.policy });
-  return { project, gunicorn, dockerfile, nginx, compose, policy };
+  return { project, gunicorn, dockerfile, nginx, compose, kubernetes, policy };
 }
 
 /** The resolved models of a project, as the policy reads them. */

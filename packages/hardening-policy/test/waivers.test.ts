@@ -30,7 +30,7 @@ describe('waivers', () => {
       return service;
     };
     const waiver = { id: 'KS-CO-001', finding: 'compose.prod.yaml#services/worker/privileged', reason: 'the worker drives a USB token reader that needs raw device access' };
-    expect(() => Testing.synth(broken([waiver]).project)).toThrow(/KS-CO-001 ComposeNoPrivileged \[fastapi-service\/Compose\] service 'beat' runs privileged/);
+    expect(() => Testing.synth(broken([waiver]).project)).toThrow(/KS-CO-001 NoPrivileged \[fastapi-service\/Compose\] service 'beat' runs privileged/);
     expect(() => Testing.synth(broken([waiver]).project)).not.toThrow(/service 'worker' runs privileged/);
   });
 

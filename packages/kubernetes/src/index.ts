@@ -3,3 +3,4 @@ export * from './kubernetes-model';
 export * from './kubernetes-pod-security';
 export * from './kubernetes-props';
 export * from './kubernetes-render';
+export * from './kubernetes-view';

@@ -1,11 +1,10 @@
 import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesView, ResourceLimits, registerModel } from '@keelson/core';
 import { Component, Project } from 'projen';
 import { KubernetesManifest, KubernetesModel } from './kubernetes-model';
-import {
-  KubernetesManifestsView, KubernetesPodContainerView, KubernetesPodWorkloadView, RESTRICTED_ADDABLE_CAPABILITIES, WORKLOAD_KINDS, restrictedViolations,
-} from './kubernetes-pod-security';
+import { RESTRICTED_ADDABLE_CAPABILITIES, restrictedViolations } from './kubernetes-pod-security';
 import { KubernetesProps, SecretKeyReference } from './kubernetes-props';
 import { renderManifests } from './kubernetes-render';
+import { kubernetesView } from './kubernetes-view';
 
 /**
  * The same service on Kubernetes: Deployments for the app, the Celery worker and beat, a migration Job, Services,
@@ -26,6 +25,8 @@ export class Kubernetes extends Component {
   /** The uid/gid of the postgres and redis users in the Debian-based official images. */
   public static readonly BACKING_SERVICE_UID = 999;
   public static readonly BEAT_SCHEDULE_DIR = '/var/lib/celery-beat';
+  /** Seconds the worker's liveness probe waits for the worker's pong. */
+  public static readonly CELERY_PING_TIMEOUT_SECONDS = 5;
 
   /** The manifests, by file: the escape hatch. */
   public readonly model = new KubernetesModel();
@@ -121,7 +122,7 @@ export class Kubernetes extends Component {
         spec: {
           replicas: props.worker.replicas ?? 1,
           selector: { matchLabels: this.selector('worker') },
-          template: this.podTemplate('worker', [this.appContainer('worker', args, env, limits, false)], this.appVolumes(), 60),
+          template: this.podTemplate('worker', [this.workerContainer(args, env, limits, props.celeryApp ?? Kubernetes.DEFAULT_CELERY_APP)], this.appVolumes(), 60),
         },
       }));
     }
@@ -196,67 +197,9 @@ export class Kubernetes extends Component {
     registerModel(this, 'kubernetes', () => this.resolvedView());
   }
 
-  /** The view the hardening policy reads: every workload of the model as it is now. */
-  public resolvedView(): KubernetesView & KubernetesManifestsView {
-    const workloads: KubernetesPodWorkloadView[] = [];
-    for (const [file, manifests] of Object.entries(this.model.files)) {
-      for (const m of manifests) {
-        if (!WORKLOAD_KINDS.includes(m.kind)) continue;
-        const pod = m.kind === 'Pod' ? m.spec : m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template?.spec : m.spec?.template?.spec;
-        if (!pod) continue;
-        const psc = pod.securityContext ?? {};
-        const writableVolumes = new Set([
-          ...(pod.volumes ?? []).filter((v: any) => v.emptyDir || v.persistentVolumeClaim || v.ephemeral).map((v: any) => v.name),
-          ...((m.spec?.volumeClaimTemplates ?? []) as any[]).map((t) => t.metadata?.name),
-        ]);
-        workloads.push({
-          file,
-          kind: m.kind,
-          name: m.metadata.name,
-          role: m.metadata.labels?.['app.kubernetes.io/component'],
-          terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
-          podRunAsUser: psc.runAsUser,
-          podRunAsGroup: psc.runAsGroup,
-          podRunAsNonRoot: psc.runAsNonRoot,
-          hostNetwork: pod.hostNetwork === true,
-          hostPID: pod.hostPID === true,
-          hostIPC: pod.hostIPC === true,
-          automountServiceAccountToken: pod.automountServiceAccountToken,
-          seccompProfileType: psc.seccompProfile?.type,
-          volumeTypes: (pod.volumes ?? []).map((v: Record<string, unknown>) => Object.keys(v).find((k) => k !== 'name') ?? 'unknown'),
-          containers: [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: any): KubernetesPodContainerView => {
-            const sc = c.securityContext ?? {};
-            return {
-              name: c.name,
-              image: c.image,
-              runAsUser: sc.runAsUser,
-              runAsGroup: sc.runAsGroup,
-              runAsNonRoot: sc.runAsNonRoot,
-              readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
-              appImage: c.image === this.imageName(),
-              privileged: sc.privileged,
-              allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
-              capabilitiesDrop: sc.capabilities?.drop ?? [],
-              capabilitiesAdd: sc.capabilities?.add ?? [],
-              seccompProfileType: sc.seccompProfile?.type,
-              hasResourceLimits: c.resources?.limits !== undefined,
-              hasProbes: c.readinessProbe !== undefined || c.livenessProbe !== undefined,
-              ports: (c.ports ?? []).map((p: any) => ({ name: p.name, containerPort: p.containerPort })),
-              httpProbes: (['startup', 'readiness', 'liveness'] as const).filter((k) => c[`${k}Probe`]?.httpGet).map((k) => {
-                const get = c[`${k}Probe`].httpGet;
-                const named = typeof get.port === 'string' ? (c.ports ?? []).find((p: any) => p.name === get.port)?.containerPort : undefined;
-                return { kind: k, path: get.path, port: named ?? get.port };
-              }),
-              env: (c.env ?? []).map((e: any) => ({ name: e.name, value: e.value, secretRef: e.valueFrom?.secretKeyRef })),
-              writablePaths: (c.volumeMounts ?? []).filter((v: any) => writableVolumes.has(v.name) && !v.readOnly).map((v: any) => v.mountPath),
-              hostPorts: (c.ports ?? []).map((p: { hostPort?: number }) => p.hostPort).filter((p: number | undefined): p is number => p !== undefined && p !== 0),
-            };
-          }),
-        });
-      }
-    }
-    const manifests = Object.entries(this.model.files).flatMap(([file, list]) => list.map((m) => ({ file, manifest: JSON.parse(JSON.stringify(m)) })));
-    return { workloads, manifests };
+  /** The view the hardening policy reads: every workload, Service and object of the model as it is now. */
+  public resolvedView(): KubernetesView {
+    return kubernetesView(this.model.files, { imageName: this.imageName(), image: this.image, appServer: this.appServer });
   }
 
   private imageNameValue?: string;
@@ -337,6 +280,31 @@ export class Kubernetes extends Component {
     container.securityContext = this.containerSecurity(security.readOnlyRootFilesystem, security.addCapabilities);
     container.volumeMounts = security.writablePaths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath }));
     if (serves) Object.assign(container, this.probes());
+    return container;
+  }
+
+  /**
+   * The worker's container, with a liveness probe when the image runs Python modules (`<python> -m`): the image's
+   * Python asks, through the broker, this pod's worker (`celery@<host name>`, Celery's default node name, the pod's
+   * name) for a pong, and exits 1 without one. Exec form and Python only, so it runs in a shell-less image; addressed
+   * to one node, so a healthy replica never answers for a hung one. No readiness probe: no Service sends it traffic.
+   */
+  private workerContainer(args: string[], env: any[], limits: ResourceLimits, celeryApp: string): any {
+    const container = this.appContainer('worker', args, env, limits, false);
+    const python = [...this.image.pythonModuleEntrypoint];
+    if (python[python.length - 1] === '-m') {
+      const script = 'import socket, sys; from celery.app.utils import find_app; '
+        + `sys.exit(0 if find_app(${JSON.stringify(celeryApp)}).control.ping(destination=["celery@" + socket.gethostname()], `
+        + `timeout=${Kubernetes.CELERY_PING_TIMEOUT_SECONDS}) else 1)`;
+      container.livenessProbe = {
+        exec: { command: [...python.slice(0, -1), '-c', script] },
+        initialDelaySeconds: 30,
+        periodSeconds: 60,
+        // The probe imports the app and reaches the broker before the ping's own wait.
+        timeoutSeconds: 20,
+        failureThreshold: 3,
+      };
+    }
     return container;
   }
 

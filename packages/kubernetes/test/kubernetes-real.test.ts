@@ -3,6 +3,7 @@
  * newer Kubernetes than 1.33 — the nearest it ships — and a superset of the 1.33 fields cdk8s-plus-33 targets),
  * and the restricted Pod Security Standard's requirements as assertions. Then semantic assertions.
  */
+import { spawnSync } from 'child_process';
 import { KubernetesManifest } from '../src';
 import { FULL_STACK, find, schemaProblems, synthKubernetes } from './support';
 
@@ -84,6 +85,14 @@ describe('semantics', () => {
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       expect(container[probe].httpGet).toEqual({ path: '/health', port: 'http', scheme: 'HTTP' });
     }
+  });
+
+  test('the worker\'s probe script is Python that /usr/bin/python3 parses, addressed to this pod\'s node name', () => {
+    const command: string[] = find(full.manifests, 'Deployment', 'svc-worker').spec.template.spec.containers[0].livenessProbe.exec.command;
+    const parse = spawnSync('/usr/bin/python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: command[2], encoding: 'utf-8' });
+    expect(parse.stderr).toBe('');
+    expect(parse.status).toBe(0);
+    expect(command[2]).toMatch(/destination=\["celery@" \+ socket\.gethostname\(\)\]/);
   });
 
   test('the Service targets the app pods\' http port', () => {

@@ -80,6 +80,26 @@ describe('defaults', () => {
     expect(worker.spec.template.spec.containers[0].args).toEqual(['celery', '-A', 'app.tasks', 'worker', '--loglevel=INFO', '--concurrency=1']);
   });
 
+  test('the worker\'s liveness probe pings this pod\'s worker through the broker, with the image\'s Python, every 60 s within 20 s', () => {
+    const worker = find(full.manifests, 'Deployment', 'svc-worker').spec.template.spec.containers[0];
+    const probe = worker.livenessProbe;
+    expect(probe).toMatchObject({ initialDelaySeconds: 30, periodSeconds: 60, timeoutSeconds: 20, failureThreshold: 3 });
+    expect(probe.exec.command.slice(0, 2)).toEqual(['/opt/venv/bin/python', '-c']);
+    expect(probe.exec.command[2]).toContain('find_app("app.tasks").control.ping(destination=["celery@" + socket.gethostname()], timeout=5)');
+    expect(worker.readinessProbe).toBeUndefined();
+  });
+
+  test('beat and the migration Job have no probe: beat answers no ping, and a Job runs to completion', () => {
+    const beat = find(full.manifests, 'Deployment', 'svc-beat').spec.template.spec.containers[0];
+    const job = find(full.manifests, 'Job', 'svc-migrate').spec.template.spec.containers[0];
+    for (const c of [beat, job]) expect([c.livenessProbe, c.readinessProbe, c.startupProbe]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('a worker of an image that runs no `python -m` gets no probe it could not run', () => {
+    const { manifests } = synthKubernetes({ ...FULL_STACK, image: containerImage({ pythonModuleEntrypoint: ['/usr/local/bin/celery-wrapper'] }) });
+    expect(find(manifests, 'Deployment', 'svc-worker').spec.template.spec.containers[0].livenessProbe).toBeUndefined();
+  });
+
   test('beat: a single replica, never two during a rollout, its schedule on an emptyDir', () => {
     const beat = find(full.manifests, 'Deployment', 'svc-beat');
     expect(beat.spec.replicas).toBe(1);
@@ -243,8 +263,8 @@ describe('escape hatches act on the model', () => {
     k8s.model.find('Deployment', 'svc').spec.template.spec.securityContext.runAsUser = 1234;
     const [model] = findModels(project, 'kubernetes');
     expect(model.path).toBe('svc/Kubernetes');
-    // Core's KubernetesView has fewer fields; the component registers the fuller KubernetesManifestsView.
-    const view = model.resolve() as KubernetesManifestsView;
+    // Core's KubernetesView, the one definition the policy reads (KubernetesManifestsView is its alias).
+    const view: KubernetesManifestsView = model.resolve();
     expect(view.workloads.map((w) => `${w.file} ${w.name}`)).toEqual([
       'k8s/app.yaml svc', 'k8s/worker.yaml svc-worker', 'k8s/beat.yaml svc-beat', 'k8s/migrate.yaml svc-migrate',
       'k8s/postgres.yaml postgres', 'k8s/redis.yaml redis']);
@@ -255,7 +275,13 @@ describe('escape hatches act on the model', () => {
     expect(app).toMatchObject({ kind: 'Deployment', role: 'app', terminationGracePeriodSeconds: 30, hostNetwork: false, volumeTypes: ['emptyDir'] });
     expect(app.containers[0]).toMatchObject({
       ports: [{ name: 'http', containerPort: 8000 }],
-      httpProbes: [{ kind: 'startup', path: '/health', port: 8000 }, { kind: 'readiness', path: '/health', port: 8000 }, { kind: 'liveness', path: '/health', port: 8000 }],
+      probes: [
+        { kind: 'startup', handler: 'httpGet', path: '/health', port: 8000 },
+        { kind: 'readiness', handler: 'httpGet', path: '/health', port: 8000 },
+        { kind: 'liveness', handler: 'httpGet', path: '/health', port: 8000 }],
+      limits: { cpu: '1000m', memory: '512Mi' },
+      requests: { cpu: '1000m', memory: '512Mi' },
+      envFromConfigMaps: ['svc-config'],
       env: [{ name: 'DATABASE_URL', secretRef: { name: 'svc-database', key: 'DATABASE_URL' } }, { name: 'REDIS_URL', secretRef: { name: 'svc-redis', key: 'REDIS_URL' } }],
       writablePaths: ['/tmp'],
       capabilitiesDrop: ['ALL'],
@@ -265,6 +291,50 @@ describe('escape hatches act on the model', () => {
     expect(view.manifests.map((m) => `${m.file} ${m.manifest.kind}`)).toContain('k8s/network-policies.yaml NetworkPolicy');
     view.manifests[0].manifest.metadata.name = 'changed by a reader';
     expect(k8s.model.manifests[0].metadata.name).toBe('svc-config');
+  });
+});
+
+describe('the view the policy reads', () => {
+  function view(edit?: (k: Kubernetes) => void): KubernetesManifestsView {
+    const project = serviceProject();
+    const k8s = new Kubernetes(project, { image: containerImage(), imageName: IMAGE_NAME, ...FULL_STACK });
+    edit?.(k8s);
+    return findModels(project, 'kubernetes')[0].resolve();
+  }
+
+  test('carries the image contract and the app server, so cross-file rules find the server and its health path', () => {
+    const v = view();
+    expect(v.image?.endpoint.healthPath).toBe('/health');
+    expect(v.appServer?.gracefulTimeoutSeconds).toBe(25);
+  });
+
+  test('lists the Services with their type and selector, the headless ones of PostgreSQL and Redis included', () => {
+    expect(view().services.map((s) => `${s.file} ${s.name} ${s.type}${s.headless ? ' headless' : ''}`)).toEqual([
+      'k8s/app.yaml svc ClusterIP', 'k8s/postgres.yaml postgres ClusterIP headless', 'k8s/redis.yaml redis ClusterIP headless']);
+    expect(view().services[1].selector).toEqual({ 'app.kubernetes.io/name': 'svc', 'app.kubernetes.io/component': 'postgres' });
+  });
+
+  test('gives each workload its kind, role, pod labels, restart policy and volumes, hostPath ones with their path', () => {
+    const v = view((k) => k.model.find('Deployment', 'svc-worker').spec.template.spec.volumes.push({ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }));
+    const worker = v.workloads.find((w) => w.name === 'svc-worker')!;
+    expect(worker).toMatchObject({ kind: 'Deployment', role: 'worker', podLabels: { 'app.kubernetes.io/component': 'worker' } });
+    expect(worker.volumes).toContainEqual({ name: 'docker', type: 'hostPath', hostPath: '/var/run/docker.sock' });
+    expect(v.workloads.find((w) => w.name === 'svc-migrate')).toMatchObject({ kind: 'Job', restartPolicy: 'Never' });
+  });
+
+  test('gives each container its command, args, exec probes, literal and referenced variables, and marks init containers', () => {
+    const v = view((k) => {
+      const spec = k.model.find('Deployment', 'svc').spec.template.spec;
+      spec.initContainers = [{ name: 'wait', image: 'busybox:1.37', command: ['sh', '-c', 'true'] }];
+      spec.containers[0].env.push({ name: 'DEBUG', value: '0' }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    });
+    const app = v.workloads[0];
+    expect(app.containers.map((c) => `${c.name}${c.init ? ' (init)' : ''}`)).toEqual(['wait (init)', 'app']);
+    expect(app.containers[1].command).toEqual(['/opt/venv/bin/python', '-m']);
+    expect(app.containers[1].args).toEqual(['gunicorn', '--config', 'gunicorn.conf.py', 'app.main:app']);
+    expect(app.containers[1].env).toEqual(expect.arrayContaining([{ name: 'DEBUG', value: '0' }, { name: 'POD_IP', from: 'fieldRef' }]));
+    const worker = v.workloads.find((w) => w.name === 'svc-worker')!.containers[0];
+    expect(worker.probes).toEqual([{ kind: 'liveness', handler: 'exec', command: expect.arrayContaining(['/opt/venv/bin/python', '-c']) }]);
   });
 });
 

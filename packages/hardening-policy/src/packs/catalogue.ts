@@ -25,12 +25,17 @@ const hadolint = (id: string): RuleReference => ({ name: `hadolint ${id}`, url: 
 const trivy = (id: string): RuleReference => ({ name: `Trivy ${id}` });
 const kics = (query: string): RuleReference => ({ name: `KICS (docker compose) "${query}"` });
 const none = (why: string): RuleReference => ({ name: `no single-file linter: ${why}` });
+const pss = (level: 'baseline' | 'restricted', control: string): RuleReference =>
+  ({ name: `Kubernetes Pod Security Standards, ${level}: ${control}`, url: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/' });
+const kubeLinter = (check: string): RuleReference => ({ name: `kube-linter ${check}`, url: 'https://docs.kubelinter.io/#/generated/checks' });
+const checkov = (id: string, title: string): RuleReference => ({ name: `Checkov ${id} (${title})` });
 const scorecard = (check: string): RuleReference => ({ name: `OpenSSF Scorecard ${check}`, url: `https://github.com/ossf/scorecard/blob/main/docs/checks.md#${check.toLowerCase()}` });
 const zizmor = (audit: string): RuleReference => ({ name: `zizmor ${audit}`, url: `https://docs.zizmor.sh/audits/#${audit}` });
 
 /**
  * The ids, explanations, fixes and references of every rule, by rule name. Ids never change meaning: a retired rule
- * keeps its id unused. DF: Dockerfile, CO: compose, NX: proxy config, X: across files, PL: the image pipeline (its CI
+ * keeps its id unused. DF: Dockerfile, CO: container runtime (compose services, and Kubernetes containers where the rule
+ * means the same), NX: proxy config, X: across files, PL: the image pipeline (its CI
  * workflow; PL ids go to its cross-file rules too, so that they never collide with X ids taken elsewhere).
  */
 export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
@@ -82,92 +87,105 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
     fix: 'Write apt-get install with --no-install-recommends and `rm -rf /var/lib/apt/lists/*` in the same RUN.',
     references: [hadolint('DL3015'), hadolint('DL3009'), trivy('DS029')],
   },
-  ComposeNoPrivileged: {
+  NoPrivileged: {
     id: 'KS-CO-001',
-    why: 'A privileged container has every capability and every device of the host: it is root on the host.',
-    fix: 'Remove `privileged` from the service; add back the one capability needed, with a reason (SecurityProfile addCapabilities + capabilityReasons).',
-    references: [cis('5.4', 'privileged containers are not used'), kics('Privileged Containers Enabled')],
+    why: 'A privileged container has every capability and every device of the host: it is root on the host (on Kubernetes, on the node).',
+    fix: "Remove `privileged` from the compose service, or from the container's securityContext (the Kubernetes component writes `privileged: false`); add back the one capability needed, with a reason (SecurityProfile addCapabilities + capabilityReasons).",
+    references: [cis('5.4', 'privileged containers are not used'), kics('Privileged Containers Enabled'), pss('baseline', 'Privileged Containers'),
+      kubeLinter('privileged-container'), checkov('CKV_K8S_16', 'Container should not be privileged'), trivy('KSV017')],
   },
-  ComposeCapabilitiesDropped: {
+  CapabilitiesDropped: {
     id: 'KS-CO-002',
-    why: "Docker's default capabilities (CHOWN, SETUID, NET_RAW, ...) are more than a web service needs; SYS_ADMIN and the like control the host.",
-    fix: 'Keep `cap_drop: [ALL]` (ComposeService writes it) and add back only harmless capabilities, each with a reason.',
-    references: [cis('5.3', 'Linux kernel capabilities are restricted within containers'), kics('Container Capabilities Unrestricted')],
+    why: "The runtime's default capabilities (CHOWN, SETUID, NET_RAW, ...) are more than a web service needs; SYS_ADMIN and the like control the host.",
+    fix: 'Keep `cap_drop: [ALL]` (ComposeService writes it) and `capabilities.drop: [ALL]` (the Kubernetes component writes it); add back only harmless capabilities, each with a reason (the restricted Pod Security Standard allows NET_BIND_SERVICE only).',
+    references: [cis('5.3', 'Linux kernel capabilities are restricted within containers'), kics('Container Capabilities Unrestricted'), pss('restricted', 'Capabilities'),
+      trivy('KSV003'), trivy('KSV005')],
   },
-  ComposeNoDockerSocket: {
+  NoDockerSocket: {
     id: 'KS-CO-003',
-    why: 'The Docker socket gives root on the host to whoever can write to it; a system directory of the host lets the container change the host.',
-    fix: 'Remove the mount. Mount project files (./...) or named volumes only.',
+    why: 'The runtime socket (Docker, containerd, CRI-O) gives root on the host to whoever can write to it; a system directory of the host lets the container change the host.',
+    fix: 'Remove the mount (a bind mount in compose, a hostPath volume in Kubernetes). Mount project files (./...) or named volumes in compose; emptyDir, configMap, secret or claims in Kubernetes.',
     references: [cis('5.31', 'the Docker socket is not mounted inside any containers'), cis('5.5', 'sensitive host system directories are not mounted'),
-      kics('Docker Socket Mounted In Container'), kics('Volume Has Sensitive Host Directory')],
+      kics('Docker Socket Mounted In Container'), kics('Volume Has Sensitive Host Directory'), pss('baseline', 'HostPath Volumes'),
+      kubeLinter('docker-sock'), kubeLinter('sensitive-host-mounts'), checkov('CKV_K8S_27', 'Do not expose the docker daemon socket to containers'), trivy('KSV006')],
   },
-  ComposeNoHostNamespaces: {
+  NoHostNamespaces: {
     id: 'KS-CO-004',
     why: "Sharing the host's network, PID, IPC, UTS or user namespace removes the isolation the container exists for.",
-    fix: 'Remove network_mode/pid/ipc/uts/userns_mode: host; publish ports instead of using the host network.',
+    fix: 'Remove network_mode/pid/ipc/uts/userns_mode: host from compose, hostNetwork/hostPID/hostIPC from the pod spec; publish ports (on Kubernetes, a Service) instead of using the host network.',
     references: [cis('5.9', "the host's network namespace is not shared"), cis('5.15', "the host's process namespace is not shared"),
-      cis('5.16', "the host's IPC namespace is not shared"), kics('Host Namespace is Shared')],
+      cis('5.16', "the host's IPC namespace is not shared"), kics('Host Namespace is Shared'), pss('baseline', 'Host Namespaces'),
+      kubeLinter('host-network'), kubeLinter('host-pid'), kubeLinter('host-ipc'), trivy('KSV008'), trivy('KSV009'), trivy('KSV010')],
   },
-  ComposeLimitsSet: {
+  LimitsSet: {
     id: 'KS-CO-005',
-    why: 'Without CPU, memory and pids limits one runaway container (a leak, a fork bomb) starves the host and every other service.',
-    fix: 'Give the service ResourceLimits (cpus, memoryMiB, pids); ComposeService writes deploy.resources.limits and pids_limit.',
+    why: "Without CPU, memory and pids limits one runaway container (a leak, a fork bomb) starves the host and every other service. On Kubernetes the kubelet's podPidsLimit bounds the processes; the container sets CPU and memory.",
+    fix: 'Give the service ResourceLimits (cpus, memoryMiB, pids): ComposeService writes deploy.resources.limits and pids_limit, the Kubernetes component resources.limits (with equal requests).',
     references: [cis('5.10', 'memory usage for container is limited'), cis('5.11', 'CPU priority is set appropriately'), cis('5.28', 'PIDs cgroup limit is used'),
-      kics('Memory Not Limited'), kics('Cpus Not Limited'), kics('Pids Limit Not Set')],
+      kics('Memory Not Limited'), kics('Cpus Not Limited'), kics('Pids Limit Not Set'), kubeLinter('unset-cpu-requirements'), kubeLinter('unset-memory-requirements'),
+      checkov('CKV_K8S_11', 'CPU limits should be set'), checkov('CKV_K8S_13', 'Memory limits should be set'), trivy('KSV011'), trivy('KSV018')],
   },
-  ComposeNoNewPrivileges: {
+  NoNewPrivileges: {
     id: 'KS-CO-006',
-    why: 'Without no-new-privileges a process can become root through a setuid binary of the image.',
-    fix: 'Keep the security profile\'s noNewPrivileges (default true): ComposeService writes `security_opt: ["no-new-privileges:true"]`.',
-    references: [cis('5.25', 'the container is restricted from acquiring additional privileges'), kics('No New Privileges Not Set')],
+    why: 'Without no-new-privileges (on Kubernetes, allowPrivilegeEscalation: false, the same kernel flag) a process can become root through a setuid binary of the image.',
+    fix: 'Keep the security profile\'s noNewPrivileges (default true): ComposeService writes `security_opt: ["no-new-privileges:true"]`, the Kubernetes component `allowPrivilegeEscalation: false`.',
+    references: [cis('5.25', 'the container is restricted from acquiring additional privileges'), kics('No New Privileges Not Set'), pss('restricted', 'Privilege Escalation'),
+      kubeLinter('privilege-escalation-container'), checkov('CKV_K8S_20', 'Containers should not run with allowPrivilegeEscalation'), trivy('KSV001')],
   },
-  ComposeReadOnlyRoot: {
+  ReadOnlyRoot: {
     id: 'KS-CO-007',
     why: 'A writable root lets an attacker who runs code in the container change its programs and plant files that survive restarts of the process.',
-    fix: 'Keep readOnlyRootFilesystem (default true) and list what the service writes in writablePaths (tmpfs) or mounts.',
-    references: [cis('5.12', "the container's root filesystem is mounted as read only")],
+    fix: 'Keep readOnlyRootFilesystem (default true) and list what the service writes in writablePaths (a tmpfs in compose, an emptyDir in Kubernetes) or mounts.',
+    references: [cis('5.12', "the container's root filesystem is mounted as read only"), kubeLinter('no-read-only-root-fs'),
+      checkov('CKV_K8S_22', 'Use read-only filesystem for containers where possible'), trivy('KSV014')],
   },
-  ComposeNonRootUser: {
+  NonRootUser: {
     id: 'KS-CO-008',
-    why: "A service without `user:` runs as its image's default user, which is root for most images.",
-    fix: "Give the service a SecurityProfile with the image's non-root uid and gid (postgres and redis: 999, nginx-unprivileged: 101).",
-    references: [cis('4.1', 'a user for the container has been created'), cis('5.23', 'docker exec commands are not used with the user=root option')],
+    why: "A compose service without `user:`, or a Kubernetes container without runAsUser or runAsNonRoot, runs as its image's default user, which is root for most images.",
+    fix: "Give the service a SecurityProfile with the image's non-root uid and gid (postgres and redis: 999, nginx-unprivileged: 101); the Kubernetes component writes runAsNonRoot: true with the profile's runAsUser and runAsGroup.",
+    references: [cis('4.1', 'a user for the container has been created'), cis('5.23', 'docker exec commands are not used with the user=root option'),
+      pss('restricted', 'Running as Non-root'), pss('restricted', 'Running as Non-root user'), kubeLinter('run-as-non-root'),
+      checkov('CKV_K8S_23', 'Minimize the admission of root containers'), trivy('KSV012')],
   },
   DataServicesNotExposed: {
     id: 'KS-CO-009',
-    why: 'A database or broker published on every interface is reachable from the LAN, and from the internet behind a careless firewall.',
-    fix: "Publish data services on 127.0.0.1 only (PortMapping hostIp, Keelson's default), or not at all in production.",
-    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface')],
+    why: 'A database or broker published on every interface, or behind a NodePort or LoadBalancer Service, is reachable from the LAN, and from the internet behind a careless firewall.',
+    fix: "Publish data services on 127.0.0.1 only (PortMapping hostIp, Keelson's default), or not at all in production; on Kubernetes, reach them through a ClusterIP or headless Service guarded by NetworkPolicies (the Kubernetes component's in-cluster PostgreSQL and Redis), with no hostPort.",
+    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface'),
+      kubeLinter('exposed-services'), pss('baseline', 'Host Ports')],
   },
   PortsBoundToInterface: {
     id: 'KS-CO-010',
-    why: 'Every port published on all interfaces is attack surface; in a deployment with a proxy, the proxy is the only door.',
-    fix: 'Publish the service on 127.0.0.1 (hostIp), or reach it through the proxy.',
-    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface')],
+    why: 'Every port published on all interfaces is attack surface; in a deployment with a proxy (on Kubernetes, the ingress controller), the proxy is the only door.',
+    fix: 'Publish the service on 127.0.0.1 (hostIp), or reach it through the proxy; on Kubernetes, through a ClusterIP Service behind the Ingress, with no NodePort, LoadBalancer, externalIPs or hostPort.',
+    references: [cis('5.13', 'incoming container traffic is bound to a specific host interface'), kics('Container Traffic Not Bound To Host Interface'),
+      kubeLinter('exposed-services'), pss('baseline', 'Host Ports'), trivy('KSV024')],
   },
-  ComposeImagesPinned: {
+  ImagesPinned: {
     id: 'KS-CO-011',
     why: "An untagged or 'latest' image changes at the next pull: an upgrade nobody reviewed, or a break nobody can bisect.",
-    fix: 'Give the image a fixed tag, e.g. postgres:18.6-bookworm (Keelson\'s defaults are).',
-    references: [kics('Image Version Using \'latest\''), kics('Image Version Not Explicit')],
+    fix: "Give the image a fixed tag, e.g. postgres:18.6-bookworm (Keelson's defaults are); the Kubernetes component's imageName needs a tag or a digest.",
+    references: [kics('Image Version Using \'latest\''), kics('Image Version Not Explicit'), kubeLinter('latest-tag'),
+      checkov('CKV_K8S_14', 'Image Tag should be fixed - not latest or blank'), trivy('KSV013')],
   },
-  ComposeImageDigestPinned: {
+  ImageDigestPinned: {
     id: 'KS-CO-012',
-    why: 'A tag can be moved by whoever controls the registry; a digest pins exactly the bytes that were reviewed.',
-    fix: 'Append @sha256:<digest> to the image (the *_IMAGE variables keep it overridable).',
-    references: [{ name: 'OpenSSF Scorecard Pinned-Dependencies' }],
+    why: 'A tag can be moved by whoever controls the registry; a digest pins exactly the bytes that were reviewed. A cluster pulls every image, the app image too.',
+    fix: 'Append @sha256:<digest> to the image (the *_IMAGE variables keep it overridable in compose; the Kubernetes component takes `repository@sha256:...` as imageName and as the postgres and redis image).',
+    references: [{ name: 'OpenSSF Scorecard Pinned-Dependencies' }, checkov('CKV_K8S_43', 'Image should use digest')],
   },
-  ComposeSecretsNotInline: {
+  SecretsNotInline: {
     id: 'KS-CO-013',
-    why: 'A password written in a committed compose file is in the repository history forever, and a default password is the same one everywhere.',
-    fix: 'Use ComposeValue.required(NAME, message) (`${NAME:?message}`) or passwords: \'files\' (compose secrets and *_FILE variables).',
-    references: [kics('Passwords And Secrets - Generic Password')],
+    why: 'A password written in a committed compose file or manifest is in the repository history forever, and a default password is the same one everywhere. A ConfigMap is plain text; a Secret written in k8s/ is base64, not encrypted.',
+    fix: "Use ComposeValue.required(NAME, message) (`${NAME:?message}`) or passwords: 'files' (compose secrets and *_FILE variables); on Kubernetes, read it from a Secret the cluster holds (`valueFrom.secretKeyRef`: the Kubernetes component's urlSecret and passwordSecret) created outside the repository.",
+    references: [kics('Passwords And Secrets - Generic Password'), kubeLinter('env-var-secret')],
   },
-  ComposeHealthChecks: {
+  HealthChecks: {
     id: 'KS-CO-014',
-    why: 'A hung process without a health check looks alive: nothing waits for it to recover, nothing restarts it.',
-    fix: 'Give the service a healthCheck that works inside its image (a ready endpoint, `celery inspect ping -d celery@$HOSTNAME`, an nginx location).',
-    references: [cis('5.26', 'container health is checked at runtime'), kics('Healthcheck Not Set')],
+    why: 'A hung process without a health check (on Kubernetes, a readiness or liveness probe) looks alive: nothing waits for it to recover, nothing restarts it.',
+    fix: 'Give the service a healthCheck that works inside its image (a ready endpoint, `celery inspect ping -d celery@$HOSTNAME`, an nginx location); the Kubernetes component probes the app (its health path) and the worker (a Celery ping). One-shot jobs need none.',
+    references: [cis('5.26', 'container health is checked at runtime'), kics('Healthcheck Not Set'), kubeLinter('no-liveness-probe'), kubeLinter('no-readiness-probe'),
+      checkov('CKV_K8S_8', 'Liveness Probe Should be Configured'), checkov('CKV_K8S_9', 'Readiness Probe Should be Configured')],
   },
   ProxyTlsModern: {
     id: 'KS-NX-001',
@@ -183,15 +201,15 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
   },
   HealthCheckProbesServedEndpoint: {
     id: 'KS-X-001',
-    why: 'A health check on a port the server does not bind, or a path it does not serve, marks a working container unhealthy: compose never starts what waits for it, an orchestrator restarts it forever.',
-    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile; do not set PORT differently in compose than the probe reads.',
-    references: [none('the probe lives in the Dockerfile or compose, the bind in the app server\'s config')],
+    why: 'A health check on a port the server does not bind, or a path it does not serve, marks a working container unhealthy: compose never starts what waits for it, Kubernetes never sends it traffic and restarts it forever.',
+    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile (the Kubernetes component probes its health path on the named port http); do not set PORT differently in compose or a ConfigMap than the probe reads.',
+    references: [none('the probe lives in the Dockerfile, compose or the pod spec, the bind in the app server\'s config')],
   },
   ExposedPortMatchesServer: {
     id: 'KS-X-002',
-    why: 'EXPOSE documents the port to `docker run -P`, to orchestrator UIs and to readers; a wrong one sends traffic nowhere.',
-    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile.',
-    references: [none('EXPOSE is in the Dockerfile, the bind in the app server\'s config')],
+    why: "EXPOSE documents the port to `docker run -P`, to orchestrator UIs and to readers; a wrong one sends traffic nowhere. On Kubernetes the containerPort is what a Service's named targetPort and the probes resolve.",
+    fix: 'Pass one ServiceEndpoint to the app server and the Dockerfile (the Kubernetes component declares the image\'s port).',
+    references: [none('EXPOSE is in the Dockerfile, containerPort in the pod spec, the bind in the app server\'s config')],
   },
   WritablePathsOwnedByRuntimeUser: {
     id: 'KS-X-003',
@@ -202,26 +220,26 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
   ReadOnlyRootLeavesServerPathsWritable: {
     id: 'KS-X-004',
     why: 'On a read-only root, a path the server, its workers or the proxy write that is no tmpfs or volume makes them fail at start or at the first write.',
-    fix: "Add the path to the service's writablePaths (a tmpfs) or mount a volume there; keep a tmpfs mode writable by the service's user.",
-    references: [none('the paths come from the app server\'s and the proxy\'s configs, the mounts from compose')],
+    fix: "Add the path to the service's writablePaths (a tmpfs in compose, an emptyDir in Kubernetes) or mount a volume there; keep a tmpfs mode writable by the service's user.",
+    references: [none('the paths come from the app server\'s and the proxy\'s configs, the mounts from compose or the pod spec')],
   },
   ProxyUpstreamReachesAppServer: {
     id: 'KS-X-005',
-    why: "An upstream that names no service, a service on no shared network, or a port the app does not bind is a 502 on every request.",
-    fix: 'Give NginxConfig the app server (upstream) and upstreamHost of the compose app service; keep nginx and the app on the edge network.',
-    references: [none('the upstream is in nginx.conf, the services and networks in compose, the port in the app server\'s config')],
+    why: "An upstream (a Kubernetes Ingress backend) that names no service, a service on no shared network (or behind NetworkPolicies that do not admit the port), or a port the app does not bind is a 502 on every request.",
+    fix: "Give NginxConfig the app server (upstream) and upstreamHost of the compose app service; keep nginx and the app on the edge network. On Kubernetes, keep the Ingress on the app Service's port http, whose targetPort names the app container's port.",
+    references: [none('the upstream is in nginx.conf or an Ingress, the services and networks in compose or the manifests, the port in the app server\'s config')],
   },
   ProxyTimeoutsMatchAppServer: {
     id: 'KS-X-006',
     why: "If the app server closes idle connections first, the proxy reuses one being closed (a 502 on a POST it cannot retry); if the proxy stops waiting first, it answers 504 while the app still works.",
-    fix: "Pass the same GunicornConfig to NginxConfig (upstream) and to Compose (appServer); keep upstreamIdleTimeoutSeconds below its keep-alive and proxyReadTimeoutSeconds at least its timeout.",
-    references: [none('the timeouts are in nginx.conf and gunicorn.conf.py')],
+    fix: "Pass the same GunicornConfig to NginxConfig (upstream), to Compose and to Kubernetes (appServer); keep upstreamIdleTimeoutSeconds below its keep-alive and proxyReadTimeoutSeconds (the Ingress's readTimeoutSeconds) at least its timeout.",
+    references: [none('the timeouts are in nginx.conf or the Ingress annotations, and in gunicorn.conf.py')],
   },
   StopGracePeriodCoversGracefulTimeout: {
     id: 'KS-X-007',
-    why: "If compose kills the container before the server's graceful timeout, every deploy cuts off in-flight requests.",
-    fix: "Keep Compose's stop_grace_period (graceful timeout + 5 s), or lower the app server's gracefulTimeoutSeconds.",
-    references: [none('the grace period is in compose, the graceful timeout in gunicorn.conf.py')],
+    why: "If compose or Kubernetes kills the container before the server's graceful timeout, every deploy cuts off in-flight requests.",
+    fix: "Keep Compose's stop_grace_period and the Kubernetes component's terminationGracePeriodSeconds (graceful timeout + 5 s), or lower the app server's gracefulTimeoutSeconds.",
+    references: [none('the grace period is in compose or the pod spec, the graceful timeout in gunicorn.conf.py')],
   },
   InterpreterMatchesVirtualenv: {
     id: 'KS-X-008',
@@ -243,9 +261,9 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
   },
   ForwardedHeadersTrusted: {
     id: 'KS-X-011',
-    why: "If the app server does not trust the proxy's address, it ignores X-Forwarded-For/Proto: every client has the proxy's address (logs, rate limits) and the scheme is http (redirects, secure cookies). Trusting '*' while the app is published lets any client forge them.",
-    fix: "Give the proxy a fixed address on the shared network and list it in the app server's forwardedAllowIps (or FORWARDED_ALLOW_IPS in compose), or list the network's subnet.",
-    references: [none('the trusted addresses are in gunicorn.conf.py, the proxy\'s address is decided by compose\'s networks')],
+    why: "If the app server does not trust the proxy's address, it ignores X-Forwarded-For/Proto: every client has the proxy's address (logs, rate limits) and the scheme is http (redirects, secure cookies). Trusting '*' while the app is published (on Kubernetes, exposed outside the cluster or reachable by any pod) lets any client forge them.",
+    fix: "Give the proxy a fixed address on the shared network and list it in the app server's forwardedAllowIps (or FORWARDED_ALLOW_IPS in compose), or list the network's subnet. On Kubernetes, set FORWARDED_ALLOW_IPS to '*' (the Kubernetes component's environment) while its NetworkPolicies admit only the ingress controller, or to the pod network.",
+    references: [none('the trusted addresses are in gunicorn.conf.py, the proxy\'s address is decided by compose\'s networks or the pod network')],
   },
   ProxyConfigMounted: {
     id: 'KS-X-012',

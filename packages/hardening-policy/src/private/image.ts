@@ -46,3 +46,6 @@ export function knownInterpreters(reference: string): string[] | undefined {
   }
   return undefined;
 }
+
+/** Repositories of data services (databases, caches, brokers, object stores), by their usual image names. */
+export const DATA_IMAGES = /(^|\/)(postgres|postgis|mysql|mariadb|mongo|redis|valkey|keydb|memcached|elasticsearch|opensearch|rabbitmq|cassandra|clickhouse|couchdb|neo4j|influxdb|timescaledb|minio)(-[a-z]+)?$/;

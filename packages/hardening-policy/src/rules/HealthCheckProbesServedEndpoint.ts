@@ -3,6 +3,9 @@ import { Rule, Verdict, verdict } from '../rule';
 import { eachService, healthCheckArgv, serviceTarget } from '../private/compose';
 import { composeServer, dockerfileFor, imageArgv, imageEnvironment, serverViewFor, serviceArgv, serviceEnvironment, servedPort } from '../private/context';
 import { finalStage, healthCheckCommand, last } from '../private/dockerfile';
+import {
+  containerArgv, containerEnvironment, containerTarget, describeContainer, eachContainer, isAppWorkload, kubernetesServer,
+} from '../private/kubernetes';
 import { ProbeTarget, probeTarget } from '../private/probe';
 
 function check(probe: ProbeTarget, env: Record<string, string>, served: number | undefined, healthPath: string,
@@ -20,11 +23,14 @@ function healthPathOf(server: AppServerView | undefined, fallback: string): stri
   return server?.server.endpoint.healthPath ?? fallback;
 }
 
-/** The health checks (the image's and compose's) probe the port the server binds and the path it serves. */
+/**
+ * The health checks (the image's, compose's, and the Kubernetes app container's HTTP and TCP probes) probe the port
+ * the server binds and the path it serves.
+ */
 export const HealthCheckProbesServedEndpoint: Rule = {
   name: 'HealthCheckProbesServedEndpoint',
   scope: 'cross-file',
-  what: "The image's and compose's health checks probe the port the app server binds and the health path it serves",
+  what: "The image's and compose's health checks, and the Kubernetes app container's probes, probe the port the app server binds and the health path it serves",
   evaluate: (input) => {
     const verdicts: Verdict[] = [];
     for (const { path, model } of input.dockerfiles) {
@@ -50,6 +56,23 @@ export const HealthCheckProbesServedEndpoint: Rule = {
       const served = servedPort(serviceArgv(service, dockerfile), env, server, view.image.endpoint.port);
       verdicts.push(check(probe, env, served, healthPathOf(server, view.image.endpoint.healthPath),
         serviceTarget(file, name, 'healthcheck'), path, file.path, `service '${name}' of ${file.path}: its health check`));
+    }
+    for (const { path, view, workload, container } of eachContainer(input.kubernetes)) {
+      if (!container.appImage || container.init || !isAppWorkload(workload)) continue;
+      const server = kubernetesServer(input, view)?.model;
+      const env = containerEnvironment(input, view, container);
+      const served = servedPort(containerArgv(input, view, container), env, server, view.image?.endpoint.port);
+      const healthPath = healthPathOf(server, view.image?.endpoint.healthPath ?? '/');
+      for (const probe of container.probes.filter((p) => p.handler === 'httpGet' || p.handler === 'tcpSocket')) {
+        const target = containerTarget(workload, container, `${probe.kind}Probe`);
+        const where = `the ${probe.kind} probe of ${describeContainer(workload, container)}`;
+        if (typeof probe.port !== 'number') {
+          verdicts.push(verdict(false, target, path, workload.file, () => `${where} names port '${probe.port}', which no container port of it has: `
+            + 'the container would never be ready'));
+          continue;
+        }
+        verdicts.push(check({ port: probe.port, path: probe.path }, env, served, healthPath, target, path, workload.file, where));
+      }
     }
     return verdicts;
   },

@@ -1,6 +1,7 @@
-import { Rule, Verdict, verdict } from '../rule';
+import { PolicyInput, Rule, Verdict, verdict } from '../rule';
 import { APP_IMAGE_ROLES, TmpfsMount, eachService, isUnder, serviceTarget, tmpfsOf, volumesOf } from '../private/compose';
 import { composeServer, proxyFor } from '../private/context';
+import { containerTarget, describeContainer, eachContainer, isAppWorkload, kubernetesServer } from '../private/kubernetes';
 
 /** Whether the user `uid` may write to a tmpfs: docker's default mode is 1777; an explicit mode may take that away. */
 function tmpfsWritableBy(mount: TmpfsMount, uid: string | undefined): boolean {
@@ -12,16 +13,8 @@ function tmpfsWritableBy(mount: TmpfsMount, uid: string | undefined): boolean {
   return mount.options.uid !== undefined && mount.options.uid === uid && (bits & 0o200) !== 0;
 }
 
-/**
- * On a read-only root, every path the service's processes write is a tmpfs or a writable volume: the security
- * profile's writable paths, the directories the app server and its workers write (heartbeat files), the proxy's
- * pid and temp files. Otherwise the process fails at start, or at the first request that writes.
- */
-export const ReadOnlyRootLeavesServerPathsWritable: Rule = {
-  name: 'ReadOnlyRootLeavesServerPathsWritable',
-  scope: 'cross-file',
-  what: 'With a read-only root, every path the server, its workers and the proxy write is a tmpfs or a writable volume, writable by the service user',
-  evaluate: (input) => eachService(input.composes).flatMap(({ path, view, file, name, service, role }): Verdict[] => {
+function composeVerdicts(input: PolicyInput): Verdict[] {
+  return eachService(input.composes).flatMap(({ path, view, file, name, service, role }): Verdict[] => {
     if (!(service.read_only === true || service.read_only === 'true')) return [];
     const required: Array<{ dir: string; why: string }> = [];
     if (APP_IMAGE_ROLES.includes(role)) required.push(...view.image.security.writablePaths.map((dir) => ({ dir, why: 'a writable path of the image\'s security profile' })));
@@ -46,5 +39,36 @@ export const ReadOnlyRootLeavesServerPathsWritable: Rule = {
         ? `service '${name}' mounts ${dir} as a tmpfs with mode ${onTmpfs[0].options.mode} in ${file.path}, which its user ${uid ?? '(image default)'} cannot write; ${dir} is ${why}`
         : `service '${name}' has a read-only root in ${file.path}, but ${dir} (${why}) is neither a tmpfs nor a writable volume`);
     });
-  }),
+  });
+}
+
+function kubernetesVerdicts(input: PolicyInput): Verdict[] {
+  return eachContainer(input.kubernetes).flatMap(({ path, view, workload, container }): Verdict[] => {
+    if (container.readOnlyRootFilesystem !== true || !container.appImage || !view.image) return [];
+    const required: Array<{ dir: string; why: string }> = view.image.security.writablePaths.map((dir) => ({ dir, why: 'a writable path of the image\'s security profile' }));
+    if (isAppWorkload(workload) && !container.init) {
+      const server = kubernetesServer(input, view)?.model;
+      required.push(...(server?.writablePaths ?? []).map((dir) => ({ dir, why: `written by the app server (${server!.file})` })));
+    }
+    const seen = new Set<string>();
+    return required.filter((r) => !seen.has(r.dir) && seen.add(r.dir)).map(({ dir, why }) => {
+      // The container runtime mounts a tmpfs at /dev/shm in every pod.
+      const ok = isUnder(dir, '/dev/shm') || container.writablePaths.some((mount) => isUnder(dir, mount));
+      return verdict(ok, containerTarget(workload, container, `writable:${dir}`), path, workload.file,
+        () => `${describeContainer(workload, container)} has a read-only root, but ${dir} (${why}) is on no writable volume (an emptyDir mounted read-write)`);
+    });
+  });
+}
+
+/**
+ * On a read-only root, every path the service's processes write is a tmpfs or a writable volume: the security
+ * profile's writable paths, the directories the app server and its workers write (heartbeat files), the proxy's
+ * pid and temp files. Otherwise the process fails at start, or at the first request that writes. On Kubernetes, a
+ * container of the app image with a read-only root mounts a writable volume (emptyDir, ephemeral, a claim) there.
+ */
+export const ReadOnlyRootLeavesServerPathsWritable: Rule = {
+  name: 'ReadOnlyRootLeavesServerPathsWritable',
+  scope: 'cross-file',
+  what: 'With a read-only root, every path the server, its workers and the proxy write is a tmpfs or a writable volume (Kubernetes: an emptyDir or a claim), writable by the service user',
+  evaluate: (input) => [...composeVerdicts(input), ...kubernetesVerdicts(input)],
 };

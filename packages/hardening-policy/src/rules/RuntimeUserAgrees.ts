@@ -2,6 +2,7 @@ import { Rule, Verdict, verdict } from '../rule';
 import { APP_IMAGE_ROLES, eachService, serviceTarget } from '../private/compose';
 import { dockerfileFor } from '../private/context';
 import { finalStage, last, userOf } from '../private/dockerfile';
+import { containerTarget, describeContainer } from '../private/kubernetes';
 
 /**
  * One uid and gid for the app image everywhere: the Dockerfile's final USER (which owns the writable paths), the
@@ -30,13 +31,14 @@ export const RuntimeUserAgrees: Rule = {
           () => `service '${s.name}' runs the image as ${actual} in ${s.file.path}, but the image runs as ${expected} and gives its writable paths to it`));
       }
       for (const { path: k8sPath, model: k8s } of input.kubernetes) {
+        if (k8s.image && dockerfileFor(input, k8s.image)?.model !== model) continue;
         for (const workload of k8s.workloads) {
           for (const container of workload.containers.filter((c) => c.appImage)) {
             const uid = container.runAsUser ?? workload.podRunAsUser;
             const gid = container.runAsGroup ?? workload.podRunAsGroup;
             const actual = `${uid ?? image.user}:${gid ?? image.group ?? image.user}`;
-            verdicts.push(verdict(actual === expected, `${workload.file}#${workload.name}/containers/${container.name}/securityContext`, k8sPath, workload.file,
-              () => `container '${container.name}' of ${workload.name} runs as ${actual} (runAsUser:runAsGroup) in ${workload.file}, but the image runs as ${expected}`));
+            verdicts.push(verdict(actual === expected, containerTarget(workload, container, 'securityContext'), k8sPath, workload.file,
+              () => `${describeContainer(workload, container)} runs as ${actual} (runAsUser:runAsGroup), but the image runs as ${expected}`));
           }
         }
       }

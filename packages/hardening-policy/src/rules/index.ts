@@ -4,29 +4,27 @@ import { AptInstallMinimal } from './AptInstallMinimal';
 import { BaseImageDigestPinned } from './BaseImageDigestPinned';
 import { BaseImageTagPinned } from './BaseImageTagPinned';
 import { BuildContextExcludesSecrets } from './BuildContextExcludesSecrets';
-import { ComposeCapabilitiesDropped } from './ComposeCapabilitiesDropped';
-import { ComposeHealthChecks } from './ComposeHealthChecks';
-import { ComposeImageDigestPinned } from './ComposeImageDigestPinned';
-import { ComposeImagesPinned } from './ComposeImagesPinned';
-import { ComposeLimitsSet } from './ComposeLimitsSet';
-import { ComposeNoDockerSocket } from './ComposeNoDockerSocket';
-import { ComposeNoHostNamespaces } from './ComposeNoHostNamespaces';
-import { ComposeNoNewPrivileges } from './ComposeNoNewPrivileges';
-import { ComposeNoPrivileged } from './ComposeNoPrivileged';
-import { ComposeNonRootUser } from './ComposeNonRootUser';
-import { ComposeReadOnlyRoot } from './ComposeReadOnlyRoot';
-import { ComposeSecretsNotInline } from './ComposeSecretsNotInline';
+import { CapabilitiesDropped } from './CapabilitiesDropped';
 import { DataServicesNotExposed } from './DataServicesNotExposed';
 import { DatabaseConnectionBudget } from './DatabaseConnectionBudget';
 import { ExecFormEntrypoint } from './ExecFormEntrypoint';
 import { ExposedPortMatchesServer } from './ExposedPortMatchesServer';
 import { ForwardedHeadersTrusted } from './ForwardedHeadersTrusted';
 import { HealthCheckProbesServedEndpoint } from './HealthCheckProbesServedEndpoint';
+import { HealthChecks } from './HealthChecks';
+import { ImageDigestPinned } from './ImageDigestPinned';
 import { ImageHealthCheckPresent } from './ImageHealthCheckPresent';
+import { ImagesPinned } from './ImagesPinned';
 import { InterpreterMatchesVirtualenv } from './InterpreterMatchesVirtualenv';
+import { LimitsSet } from './LimitsSet';
 import { NoAddForLocalFiles } from './NoAddForLocalFiles';
+import { NoDockerSocket } from './NoDockerSocket';
+import { NoHostNamespaces } from './NoHostNamespaces';
+import { NoNewPrivileges } from './NoNewPrivileges';
+import { NoPrivileged } from './NoPrivileged';
 import { NoSecretsInArgOrEnv } from './NoSecretsInArgOrEnv';
 import { NonRootFinalUser } from './NonRootFinalUser';
+import { NonRootUser } from './NonRootUser';
 import { PipelineBuildsGeneratedDockerfile } from './PipelineBuildsGeneratedDockerfile';
 import { PortsBoundToInterface } from './PortsBoundToInterface';
 import { ProxyConfigMounted } from './ProxyConfigMounted';
@@ -36,8 +34,10 @@ import { ProxyTlsModern } from './ProxyTlsModern';
 import { ProxyUpstreamReachesAppServer } from './ProxyUpstreamReachesAppServer';
 import { PushedImageScanned } from './PushedImageScanned';
 import { PushedImageSigned } from './PushedImageSigned';
+import { ReadOnlyRoot } from './ReadOnlyRoot';
 import { ReadOnlyRootLeavesServerPathsWritable } from './ReadOnlyRootLeavesServerPathsWritable';
 import { RuntimeUserAgrees } from './RuntimeUserAgrees';
+import { SecretsNotInline } from './SecretsNotInline';
 import { StopGracePeriodCoversGracefulTimeout } from './StopGracePeriodCoversGracefulTimeout';
 import { WorkflowTokenLeastPrivilege } from './WorkflowTokenLeastPrivilege';
 import { WritablePathsOwnedByRuntimeUser } from './WritablePathsOwnedByRuntimeUser';
@@ -52,20 +52,20 @@ export const ALL_RULES: readonly Rule[] = [
   ImageHealthCheckPresent,
   ExecFormEntrypoint,
   AptInstallMinimal,
-  ComposeNoPrivileged,
-  ComposeCapabilitiesDropped,
-  ComposeNoDockerSocket,
-  ComposeNoHostNamespaces,
-  ComposeLimitsSet,
-  ComposeNoNewPrivileges,
-  ComposeReadOnlyRoot,
-  ComposeNonRootUser,
+  NoPrivileged,
+  CapabilitiesDropped,
+  NoDockerSocket,
+  NoHostNamespaces,
+  LimitsSet,
+  NoNewPrivileges,
+  ReadOnlyRoot,
+  NonRootUser,
   DataServicesNotExposed,
   PortsBoundToInterface,
-  ComposeImagesPinned,
-  ComposeImageDigestPinned,
-  ComposeSecretsNotInline,
-  ComposeHealthChecks,
+  ImagesPinned,
+  ImageDigestPinned,
+  SecretsNotInline,
+  HealthChecks,
   ProxyTlsModern,
   ProxyHidesVersion,
   PushedImageScanned,
