@@ -22,7 +22,8 @@ describe('the example service the tests use', () => {
       "flavour: 'slim'",
       "pythonVersion: '3.12'",
       "serverNames: ['localhost']",
-      'postgres: {},', 'redis: {},', 'mailpit: {},', 'worker: {},', 'beat: {},',
+      'postgres: {},', 'redis: {},', 'mailpit: {},', 'worker: {},', 'beat: {},', 'migrations: {},',
+      "appPaths: ['app', 'alembic.ini', 'migrations'],",
     ]) {
       expect(projenrc).toContain(declaration);
     }

@@ -40,7 +40,7 @@ describe('HardeningPolicy', () => {
     Testing.synth(project);
     expect(printed).toHaveLength(1);
     const summary = printed[0];
-    expect(summary).toMatch(/^Keelson hardening policy \(baseline\): 0 errors, 1 warning, 5 info, 0 waived; \d+ rules, \d+ checks\./);
+    expect(summary).toMatch(/^Keelson hardening policy \(baseline\): 0 errors, 1 warning, 3 info, 0 waived; \d+ rules, \d+ checks\./);
     expect(summary).toContain(`; ${PACKS.baseline.entries.length} rules, `);
     expect(summary.indexOf('Warnings:')).toBeLessThan(summary.indexOf('Info:'));
     expect(summary).not.toContain('Errors');
@@ -48,6 +48,9 @@ describe('HardeningPolicy', () => {
     expect(summary).toContain('    finding: compose.prod.yaml#services/app/forwarded_allow_ips');
     expect(summary).toMatch(/ {4}fix: Give the proxy a fixed address/);
     expect(summary).toContain('  KS-CO-014 HealthChecks  [fastapi-service/Compose]');
+    // The worker has a health check of its own (a Celery ping); beat's is turned off, and reported.
+    expect(summary).not.toContain('services/worker/healthcheck');
+    expect(summary).toContain('compose.prod.yaml#services/beat/healthcheck');
   });
 
   test('prints through projen\'s logger by default: a warning when there are findings', () => {

@@ -276,7 +276,8 @@ export const RULE_CASES: Readonly<Record<string, RuleCases>> = {
       }),
     }],
     nonCompliant: [
-      { name: 'the example service (worker, beat and nginx have none)', input: example(), target: 'compose.prod.yaml#services/nginx/healthcheck' },
+      { name: 'the example service (beat\'s is turned off, nginx has none)', input: example(), target: 'compose.prod.yaml#services/nginx/healthcheck' },
+      { name: 'the example service: beat\'s turned off', input: example(), target: 'compose.prod.yaml#services/beat/healthcheck' },
       { name: 'the example Kubernetes manifests (beat answers no probe)', input: withKubernetes(), target: `k8s/beat.yaml#Deployment/${APP}-beat/containers/beat/probes` },
       { name: "the Kubernetes worker's probe removed", input: withKubernetes((k) => { delete k8sContainer(k, 'Deployment', `${APP}-worker`).livenessProbe; }), target: `k8s/worker.yaml#Deployment/${APP}-worker/containers/worker/probes` },
     ],
@@ -439,6 +440,14 @@ export const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     nonCompliant: [
       { name: 'no .dockerignore', input: example(undefined, { dockerIgnore: false }), target: '.dockerignore#secrets' },
       { name: '.env brought back on purpose', input: example((s) => { s.project.tryRemoveFile('.dockerignore'); new DockerIgnore(s.project, { include: ['app/.env'] }); }, { dockerIgnore: false }), target: '.dockerignore#secrets' },
+    ],
+  },
+  ImageHealthCheckFitsRole: {
+    compliant: [EXAMPLE, { name: 'the worker\'s health check turned off on purpose', input: example(undefined, { compose: { worker: { healthCheck: false } } }) }],
+    nonCompliant: [
+      { name: 'the worker\'s Celery ping removed by hand', input: example((s) => { delete prodService(s, 'worker').healthcheck; }), target: 'compose.prod.yaml#services/worker/healthcheck' },
+      { name: 'beat\'s `disable` removed by hand', input: example((s) => { delete devService(s, 'beat').healthcheck; }), target: 'compose.yaml#services/beat/healthcheck' },
+      { name: 'the migration job given a timing only (it keeps the image\'s test)', input: example((s) => { prodService(s, 'migrate').healthcheck = { interval: '5s' }; }), target: 'compose.prod.yaml#services/migrate/healthcheck' },
     ],
   },
   ...PIPELINE_RULE_CASES,

@@ -16,6 +16,10 @@ export function serviceDir(): string {
   writeFileSync(join(outdir, 'app', '__init__.py'), '');
   writeFileSync(join(outdir, 'app', 'main.py'), 'from fastapi import FastAPI\napp = FastAPI()\n');
   writeFileSync(join(outdir, 'requirements.txt'), 'fastapi==0.115.0\n');
+  // The example's migrations (the migration job runs alembic, which reads alembic.ini).
+  writeFileSync(join(outdir, 'alembic.ini'), '[alembic]\nscript_location = migrations\n');
+  mkdirSync(join(outdir, 'migrations'));
+  writeFileSync(join(outdir, 'migrations', 'env.py'), '');
   return outdir;
 }
 
@@ -62,6 +66,7 @@ export function exampleService(overrides: ExampleOverrides = {}): ExampleService
     flavour: 'slim',
     pythonVersion: '3.12',
     appServer: gunicorn,
+    appPaths: ['app', 'alembic.ini', 'migrations'],
     security,
     labels: {
       description: 'Example FastAPI service deployed with Keelson',
@@ -87,6 +92,7 @@ export function exampleService(overrides: ExampleOverrides = {}): ExampleService
     mailpit: {},
     worker: {},
     beat: {},
+    migrations: {},
     nginx: {
       secrets: [
         { name: tls.certificate, file: './secrets/tls_certificate.pem' },

@@ -277,6 +277,13 @@ export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
     fix: 'Add the DockerIgnore component (its defaults exclude .env files, keys, certificates and .git at any depth).',
     references: [cis('4.10', 'secrets are not stored in Dockerfiles'), none('what is copied is in the Dockerfile, what is excluded in .dockerignore')],
   },
+  ImageHealthCheckFitsRole: {
+    id: 'KS-X-014',
+    why: "Compose runs the image's HEALTHCHECK in every container of the image that sets no health check of its own. The app image's probes the app server's port, which nothing answers in the Celery worker, beat or the migration job: Docker reports them unhealthy, and whatever waits for them to be healthy never starts.",
+    fix: 'Keep the Compose component\'s health checks: the worker pings its own Celery node (worker.healthCheck), beat and the migration job turn the image\'s check off (`healthcheck: { disable: true }`, disableImageHealthCheck on a ComposeService of your own).',
+    references: [none('the HEALTHCHECK is in the Dockerfile, the role that cannot pass it in compose'),
+      { name: 'Compose Specification: healthcheck (disable, and a test that overrides the image\'s)', url: 'https://github.com/compose-spec/compose-spec/blob/main/spec.md#healthcheck' }],
+  },
   PushedImageScanned: {
     id: 'KS-PL-001',
     why: 'A scan that reports without failing, or a push that does not wait for it, publishes the image whatever the scan finds: the gate is only a gate if the push depends on its success.',

@@ -70,6 +70,7 @@ const BASELINE_LEVELS: Readonly<Record<string, Level>> = {
   ForwardedHeadersTrusted: 'warning',
   ProxyConfigMounted: 'error',
   BuildContextExcludesSecrets: 'error',
+  ImageHealthCheckFitsRole: 'error',
   // The image pipeline: what is pushed passed the scan gate, and the workflow runs only reviewed code (errors). Signing
   // and token scopes are warnings: `sign: false` is a documented choice, and which write scope a job uses is read from
   // the steps Keelson recognises (a job of your own may use one it cannot see).

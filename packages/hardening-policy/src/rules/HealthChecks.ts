@@ -14,8 +14,9 @@ export const HealthChecks: Rule = {
   evaluate: (input) => [
     ...eachService(input.composes).flatMap(({ path, file, name, service, role }) => {
       if (role === 'migrations' || service.restart === 'no') return [];
+      const off = service.healthcheck?.disable === true || service.healthcheck?.disable === 'true';
       return [verdict(hasHealthCheck(service), serviceTarget(file, name, 'healthcheck'), path, file.path,
-        () => `service '${name}' has no health check in ${file.path}: a hung process looks alive`)];
+        () => `service '${name}' has ${off ? 'its health check turned off' : 'no health check'} in ${file.path}: a hung process looks alive`)];
     }),
     ...eachContainer(input.kubernetes).flatMap(({ path, workload, container }) => {
       if (!isLongRunning(workload) || container.init) return [];

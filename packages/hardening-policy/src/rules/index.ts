@@ -13,6 +13,7 @@ import { ForwardedHeadersTrusted } from './ForwardedHeadersTrusted';
 import { HealthCheckProbesServedEndpoint } from './HealthCheckProbesServedEndpoint';
 import { HealthChecks } from './HealthChecks';
 import { ImageDigestPinned } from './ImageDigestPinned';
+import { ImageHealthCheckFitsRole } from './ImageHealthCheckFitsRole';
 import { ImageHealthCheckPresent } from './ImageHealthCheckPresent';
 import { ImagesPinned } from './ImagesPinned';
 import { InterpreterMatchesVirtualenv } from './InterpreterMatchesVirtualenv';
@@ -85,5 +86,6 @@ export const ALL_RULES: readonly Rule[] = [
   ForwardedHeadersTrusted,
   ProxyConfigMounted,
   BuildContextExcludesSecrets,
+  ImageHealthCheckFitsRole,
   PipelineBuildsGeneratedDockerfile,
 ];
