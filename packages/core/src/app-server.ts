@@ -27,6 +27,11 @@ export interface IAppServer {
   readonly timeoutSeconds: number;
   /** Seconds in-flight requests get to finish after SIGTERM. */
   readonly gracefulTimeoutSeconds: number;
+  /**
+   * The environment variable that sets, at start, the peers trusted to send X-Forwarded-* headers (`*`: every peer).
+   * @default - none: the trusted peers are fixed in the config file
+   */
+  readonly forwardedAllowIpsVariable?: string;
   /** The packages the server needs installed, pinned. */
   readonly requirements: readonly PythonRequirement[];
   /** The arguments after `python -m <module>` that serve `appModule` with the config file. */

@@ -163,6 +163,8 @@ export class GunicornConfig extends Component implements IAppServer {
 
   public readonly endpoint: ServiceEndpoint;
   public readonly module = 'gunicorn';
+  /** The variable the file reads `forwarded_allow_ips` from at start. */
+  public readonly forwardedAllowIpsVariable = 'FORWARDED_ALLOW_IPS';
   public readonly configFile = GunicornConfig.FILE;
   public readonly limits: ResourceLimits;
   public readonly workerClass: WorkerClass;
@@ -450,8 +452,8 @@ export class GunicornConfig extends Component implements IAppServer {
     }
     add({
       name: 'forwarded_allow_ips', value: forwarded.join(','),
-      expression: `_os.environ.get("FORWARDED_ALLOW_IPS", ${JSON.stringify(forwarded.join(','))})`,
-      env: [env('FORWARDED_ALLOW_IPS', 'addresses trusted to set X-Forwarded-*', forwarded.join(',') || '(none)')],
+      expression: `_os.environ.get(${JSON.stringify(this.forwardedAllowIpsVariable)}, ${JSON.stringify(forwarded.join(','))})`,
+      env: [env(this.forwardedAllowIpsVariable, 'addresses trusted to set X-Forwarded-*', forwarded.join(',') || '(none)')],
       comment: 'Only these peers may set the client address and scheme through X-Forwarded-* headers; never "*" by default.\n'
         + 'Set FORWARDED_ALLOW_IPS to the proxy\'s address (gunicorn 20.1 and uvicorn < 0.31 take exact IPs only).',
     });

@@ -416,11 +416,22 @@ export const RULE_CASES: Readonly<Record<string, RuleCases>> = {
           (prodService(s, 'app').environment as Record<string, string>).FORWARDED_ALLOW_IPS = '172.30.0.10';
         }, { kubernetes: { environment: { FORWARDED_ALLOW_IPS: '*' } } }),
       },
+      {
+        name: "Kubernetes by default: the component trusts '*' on the app container behind its Ingress",
+        input: withKubernetes((_, s) => {
+          (prodService(s, 'nginx').networks as unknown) = { edge: { ipv4_address: '172.30.0.10' } };
+          (prodService(s, 'app').environment as Record<string, string>).FORWARDED_ALLOW_IPS = '172.30.0.10';
+        }),
+      },
     ],
     nonCompliant: [
       { name: 'the example service (loopback only)', input: example(), target: 'compose.prod.yaml#services/app/forwarded_allow_ips' },
       { name: "'*' while the app is published", input: example((s) => { prodService(s, 'app').ports = ['127.0.0.1:8000:8000']; }, { gunicorn: { forwardedAllowIps: ['*'] } }), target: 'compose.prod.yaml#services/app/forwarded_allow_ips' },
-      { name: 'the example Kubernetes app (loopback only, behind an Ingress)', input: withKubernetes(), target: `k8s/app.yaml#Deployment/${APP}/containers/app/forwarded_allow_ips` },
+      {
+        name: 'the example Kubernetes app told not to trust the controller (loopback only, behind an Ingress)',
+        input: withKubernetes(undefined, { kubernetes: { ingress: { host: 'api.example.com', trustForwardedHeaders: false } } }),
+        target: `k8s/app.yaml#Deployment/${APP}/containers/app/forwarded_allow_ips`,
+      },
       {
         name: "Kubernetes: '*' while a LoadBalancer exposes the app",
         input: withKubernetes((k) => { k.model.find('Service', APP).spec.type = 'LoadBalancer'; }, { kubernetes: { environment: { FORWARDED_ALLOW_IPS: '*' } } }),

@@ -74,6 +74,15 @@ export interface KubernetesIngressOptions {
    * @default 'ingress-nginx'
    */
   readonly controllerNamespace?: string;
+  /**
+   * Let the app server trust X-Forwarded-* from every peer (its forwarded-IPs variable, e.g. FORWARDED_ALLOW_IPS,
+   * set to `*` on the app container), so the app sees the client's address and `https`, not the controller's. Sound
+   * because the app's NetworkPolicy admits only the controller's namespace; `false` on a cluster whose network plugin
+   * does not enforce NetworkPolicies (then set the variable to the controller pods' addresses in `environment`).
+   * Ignored when `environment` sets the variable.
+   * @default true
+   */
+  readonly trustForwardedHeaders?: boolean;
 }
 
 /** PostgreSQL: an external managed database by default, or a StatefulSet for development clusters. */

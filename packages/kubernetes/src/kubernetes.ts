@@ -68,7 +68,7 @@ export class Kubernetes extends Component {
       this.model.add(appFile, this.object('v1', 'ConfigMap', `${this.name}-config`, 'app', { data: { ...props.environment } }));
     }
     const appArgs = props.appServer ? [props.appServer.module, ...props.appServer.command(props.appModule ?? Kubernetes.DEFAULT_APP_MODULE)] : undefined;
-    const appContainer = this.appContainer('app', appArgs, env, this.limits, true);
+    const appContainer = this.appContainer('app', appArgs, [...env, ...this.forwardedHeadersTrust(props)], this.limits, true);
     const appDeployment = this.object('apps/v1', 'Deployment', this.name, 'app', {
       spec: {
         // No `replicas`: the HorizontalPodAutoscaler owns the count, and an apply must not reset it.
@@ -329,6 +329,18 @@ export class Kubernetes extends Component {
       env.push({ name: 'REDIS_URL', valueFrom: { secretKeyRef: this.secretRef(props.redis.urlSecret, 'redis', 'REDIS_URL') } });
     }
     return env;
+  }
+
+  /**
+   * Behind the ingress controller, the app server trusts X-Forwarded-* from every peer: the app's NetworkPolicy
+   * admits only the controller's namespace, so no other peer reaches it. Only with an Ingress, an app server that
+   * reads its trusted peers from a variable, and no value of the user's own.
+   */
+  private forwardedHeadersTrust(props: KubernetesProps): any[] {
+    const variable = this.appServer?.forwardedAllowIpsVariable;
+    if (!props.ingress || props.ingress.trustForwardedHeaders === false || !variable) return [];
+    if (props.environment && variable in props.environment) return [];
+    return [{ name: variable, value: '*' }];
   }
 
   private secretRef(given: SecretKeyReference | undefined, suffix: string, key: string): { name: string; key: string } {

@@ -132,6 +132,29 @@ describe('defaults', () => {
     });
   });
 
+  test('behind the Ingress, the app server trusts X-Forwarded-* from every peer: the NetworkPolicy admits only the controller', () => {
+    const trusting = synthKubernetes({ ...FULL_STACK, appServer: appServer({ forwardedAllowIpsVariable: 'FORWARDED_ALLOW_IPS' }) });
+    const app = find(trusting.manifests, 'Deployment', 'svc').spec.template.spec.containers[0];
+    expect(app.env).toContainEqual({ name: 'FORWARDED_ALLOW_IPS', value: '*' });
+    // The only peers that reach the app's port: the controller's namespace.
+    expect(find(trusting.manifests, 'NetworkPolicy', 'svc-app').spec.ingress)
+      .toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8000 }] }]);
+    // The worker serves no HTTP: nothing to trust.
+    expect(find(trusting.manifests, 'Deployment', 'svc-worker').spec.template.spec.containers[0].env ?? [])
+      .not.toContainEqual(expect.objectContaining({ name: 'FORWARDED_ALLOW_IPS' }));
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['trustForwardedHeaders: false', { ingress: { host: 'api.example.com', trustForwardedHeaders: false } }],
+    ['a value of the user\'s own in environment', { environment: { FORWARDED_ALLOW_IPS: '10.0.0.5' } }],
+    ['no Ingress', { ingress: undefined }],
+    ['an app server without the variable', { appServer: appServer() }],
+  ])('no trust of every peer with %s', (_name, props) => {
+    const { manifests } = synthKubernetes({ ...FULL_STACK, appServer: appServer({ forwardedAllowIpsVariable: 'FORWARDED_ALLOW_IPS' }), ...props });
+    const app = find(manifests, 'Deployment', 'svc').spec.template.spec.containers[0];
+    expect(app.env ?? []).not.toContainEqual({ name: 'FORWARDED_ALLOW_IPS', value: '*' });
+  });
+
   test('without an app server the Ingress read timeout is 60 seconds; a rate of 0 writes no limit', () => {
     const { manifests } = synthKubernetes({ ingress: { host: 'api.example.com', rateLimitPerSecond: 0 } });
     const a = find(manifests, 'Ingress', 'svc').metadata.annotations!;
