@@ -237,7 +237,7 @@ keelsonPackage({
   description: 'Keelson FastApiService: one declaration for the whole FastAPI deployment, and a projen project type for new services.',
   internalDeps: [core],
   deps: ['@keelson/dockerfile@workspace:^', '@keelson/gunicorn@workspace:^', '@keelson/nginx@workspace:^',
-    '@keelson/compose@workspace:^', '@keelson/hardening-policy@workspace:^'],
+    '@keelson/compose@workspace:^', '@keelson/hardening-policy@workspace:^', '@keelson/kubernetes@workspace:^'],
   devDeps: ['@mermaid-js/parser@^2', 'yaml@^2', 'dockerfile-utils@0.16.3', 'ajv@^8', 'ajv-formats@^3'],
   // projen finds project types for `projen new --from` through a .jsii manifest in the package.
   extraFiles: ['.jsii'],

@@ -1,4 +1,5 @@
 import { Compose } from '@keelson/compose';
+import { Kubernetes } from '@keelson/kubernetes';
 import { GeneratedFile } from '@keelson/core';
 import { Component } from 'projen';
 import type { FastApiService } from './fastapi-service';
@@ -116,6 +117,8 @@ export class DeploymentDoc extends Component {
       out.push('This service has no secrets Keelson wires: nothing to rotate here.', '');
     }
 
+    if (s.kubernetes) out.push(...kubernetesSection(s.kubernetes));
+
     out.push('## Upgrade Keelson', '');
     out.push('```sh', 'npm install -D @keelson/fastapi@latest', 'npx projen   # regenerates every file; the policy runs before any is written', 'git diff     # review the changes, then commit', '```', '');
     out.push('A failed synth leaves the previous files untouched. A generated file edited by hand is kept as `<file>.hand-edit`.', '');
@@ -142,4 +145,36 @@ export class DeploymentDoc extends Component {
     }
     return out.join('\n');
   }
+}
+
+/**
+ * How to apply the manifests: the Secrets they reference (read from the manifests as written, never their values),
+ * and the namespace label the restricted Pod Security Standard needs.
+ */
+function kubernetesSection(k8s: Kubernetes): string[] {
+  const keys = new Map<string, Set<string>>();
+  const tls = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) { value.forEach(walk); return; }
+    if (!value || typeof value !== 'object') return;
+    const record = value as Record<string, unknown>;
+    const ref = record.secretKeyRef as { name?: string; key?: string } | undefined;
+    if (ref?.name && ref.key) keys.set(ref.name, (keys.get(ref.name) ?? new Set()).add(ref.key));
+    if (typeof record.secretName === 'string') tls.add(record.secretName);
+    Object.values(record).forEach(walk);
+  };
+  k8s.model.manifests.forEach(walk);
+  const ns = k8s.namespace ?? '<namespace>';
+  return [
+    '## Kubernetes', '',
+    'The same service as manifests in `k8s/`, for a cluster. Create the Secrets they reference first (Keelson never writes',
+    'a secret value), label the namespace for the restricted Pod Security Standard, then apply:', '',
+    '```sh',
+    ...[...keys].sort(([a], [b]) => a.localeCompare(b)).map(([name, k]) =>
+      `kubectl -n ${ns} create secret generic ${name} ${[...k].sort().map((key) => `--from-literal=${key}=...`).join(' ')}`),
+    ...[...tls].sort().map((name) => `kubectl -n ${ns} create secret tls ${name} --cert=<certificate chain> --key=<key>`),
+    `kubectl label namespace ${ns} pod-security.kubernetes.io/enforce=restricted`,
+    `kubectl -n ${ns} apply -f k8s/`,
+    '```', '',
+  ];
 }

@@ -3,9 +3,21 @@ import { KeelsonConfigError, ResourceLimits, SecurityProfile, ServiceEndpoint, l
 import { DockerIgnore, Dockerfile, DockerfileProps, ImageLabels, RuntimeFlavourName } from '@keelson/dockerfile';
 import { GunicornConfig, GunicornConfigProps } from '@keelson/gunicorn';
 import { HardeningPolicy, HardeningPolicyProps, Waiver } from '@keelson/hardening-policy';
+import { Kubernetes, KubernetesProps } from '@keelson/kubernetes';
 import { NginxConfig, NginxConfigProps } from '@keelson/nginx';
 import { Component, Project } from 'projen';
 import { DeploymentDoc } from './deployment-doc';
+
+/**
+ * Kubernetes manifests from the same declaration: the image as the cluster pulls it, and anything of the Kubernetes
+ * component's props to change. The rest follows the service: the image contract, gunicorn (its worker count per pod),
+ * the limits, the app module, the Ingress host (the first domain), PostgreSQL and Redis as external services whose
+ * connection URLs come from Secrets, a Celery worker and beat when `celery` is on.
+ */
+export interface FastApiKubernetesOptions extends Partial<Omit<KubernetesProps, 'image' | 'appServer' | 'imageName'>> {
+  /** The image as the cluster pulls it, e.g. `ghcr.io/acme/api:1.4.2` or `ghcr.io/acme/api@sha256:...`. */
+  readonly imageName: string;
+}
 
 /** TLS at nginx: the certificate and key reach nginx as compose secrets, never baked into an image. */
 export interface FastApiTlsOptions {
@@ -145,6 +157,11 @@ export interface FastApiServiceProps {
    * @default - none
    */
   readonly composeOverrides?: Partial<ComposeProps>;
+  /**
+   * Kubernetes manifests (`k8s/*.yaml`) besides the compose files, for teams that outgrow one host.
+   * @default - none
+   */
+  readonly kubernetes?: FastApiKubernetesOptions;
 }
 
 /** The compose secret names of the TLS files. */
@@ -179,6 +196,8 @@ export class FastApiService extends Component {
   public readonly dockerignore: DockerIgnore;
   public readonly nginx: NginxConfig;
   public readonly compose: Compose;
+  /** The Kubernetes manifests, when `kubernetes` is given. */
+  public readonly kubernetes?: Kubernetes;
   /** The hardening policy, unless `policy: false`. */
   public readonly policy?: HardeningPolicy;
   /** DEPLOYMENT.md, unless `deploymentDoc: false`. */
@@ -275,6 +294,24 @@ export class FastApiService extends Component {
       this.compose.production.addNetwork(ComposeNetworks.EDGE, { ipam: { config: [{ subnet: this.edgeSubnet }] } });
     }
 
+    if (props.kubernetes) {
+      if (!props.kubernetes.ingress && !this.domains[0].includes('.')) {
+        throw new KeelsonConfigError('kubernetes', `has no ingress, and the first domain '${this.domains[0]}' is no public host name for one`,
+          "give domains: ['api.example.com'] (the Ingress serves the first), or kubernetes.ingress").atConstruct(this);
+      }
+      this.kubernetes = new Kubernetes(project, {
+        image: this.dockerfile,
+        appServer: this.gunicorn,
+        appModule: this.appModule,
+        limits: this.limits,
+        ingress: { host: this.domains[0] },
+        postgres: postgres ? {} : undefined,
+        redis: redis ? {} : undefined,
+        worker: celery ? {} : undefined,
+        beat: celery,
+        ...props.kubernetes,
+      });
+    }
     if (props.policy !== false) {
       this.policy = new HardeningPolicy(project, props.policy ?? {});
     }

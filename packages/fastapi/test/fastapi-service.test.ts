@@ -140,6 +140,65 @@ describe('coherent stacks from the props', () => {
   });
 });
 
+describe('Kubernetes from the same declaration', () => {
+  const IMAGE = 'ghcr.io/acme/svc:1.0.0';
+  const { service, files } = synthService({ postgres: true, redis: true, celery: true, domains: ['api.example.com'], kubernetes: { imageName: IMAGE } });
+  const manifests = Object.entries(files).filter(([path]) => path.startsWith('k8s/'))
+    .flatMap(([, text]) => text.split(/^---$/m).map((doc) => parse(doc)).filter((doc) => doc && doc.kind));
+  const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+
+  test('the app, worker and beat run the pulled image with the service\'s gunicorn command and limits', () => {
+    const app = find('Deployment', 'svc').spec.template.spec.containers[0];
+    expect(app.image).toBe(IMAGE);
+    expect(app.args).toEqual(['gunicorn', ...service.gunicorn.command('app.main:app')]);
+    expect(app.resources.limits).toEqual({ cpu: '1000m', memory: '512Mi' });
+    expect(find('Deployment', 'svc-worker')).toBeDefined();
+    expect(find('Deployment', 'svc-beat')).toBeDefined();
+  });
+
+  test('the Ingress serves the first domain, and the probes hit the service\'s health path on its port', () => {
+    expect(find('Ingress', 'svc').spec.rules[0].host).toBe('api.example.com');
+    const app = find('Deployment', 'svc').spec.template.spec.containers[0];
+    expect(app.readinessProbe.httpGet).toMatchObject({ path: service.endpoint.healthPath, port: 'http' });
+    expect(app.ports).toEqual([{ name: 'http', containerPort: service.endpoint.port, protocol: 'TCP' }]);
+  });
+
+  test('PostgreSQL and Redis are external: their URLs come from Secrets, and no StatefulSet runs them', () => {
+    expect(manifests.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    const env = find('Deployment', 'svc').spec.template.spec.containers[0].env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'svc-database', key: 'DATABASE_URL' } } },
+      { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'svc-redis', key: 'REDIS_URL' } } },
+    ]));
+  });
+
+  test('the policy checks the manifests too, and finds no error and no warning in them', () => {
+    const result = service.policy!.evaluate();
+    expect(result.findings.filter((f) => f.level !== 'info')).toEqual([]);
+    expect(result.findings.filter((f) => f.file.startsWith('k8s/')).map((f) => `${f.level} ${f.id} ${f.target}`))
+      .toEqual(['info KS-CO-014 k8s/beat.yaml#Deployment/svc-beat/containers/beat/probes']);
+  });
+
+  test('DEPLOYMENT.md says which Secrets to create (names and keys, never values) and how to apply the manifests', () => {
+    const doc = files[DeploymentDoc.FILE];
+    expect(doc).toContain('## Kubernetes');
+    for (const line of [
+      'kubectl -n <namespace> create secret generic svc-database --from-literal=DATABASE_URL=...',
+      'kubectl -n <namespace> create secret generic svc-redis --from-literal=REDIS_URL=...',
+      'kubectl -n <namespace> create secret tls svc-tls --cert=<certificate chain> --key=<key>',
+      'kubectl label namespace <namespace> pod-security.kubernetes.io/enforce=restricted',
+      'kubectl -n <namespace> apply -f k8s/',
+    ]) expect(doc).toContain(line);
+    expect(synthService().files[DeploymentDoc.FILE]).not.toContain('## Kubernetes');
+  });
+
+  test('the Kubernetes component\'s own props reach it', () => {
+    const custom = synthService({ domains: ['api.example.com'], kubernetes: { imageName: IMAGE, namespace: 'prod', scaling: { minReplicas: 3, maxReplicas: 9 } } });
+    expect(custom.service.kubernetes?.namespace).toBe('prod');
+    expect(custom.files['k8s/app.yaml']).toMatch(/minReplicas: 3/);
+  });
+});
+
 describe('escape hatches', () => {
   test('every component is reachable, and a change to a model is what the policy checks', () => {
     const project = serviceProject();
@@ -199,6 +258,11 @@ describe('errors', () => {
   test('an edge subnet that is not an IPv4 CIDR network is refused', () => {
     expect(() => new FastApiService(serviceProject(), { edgeSubnet: '172.30.253.0' })).toThrow(
       /^svc\/FastApiService: option 'edgeSubnet' is '172\.30\.253\.0', not an IPv4 network from \/16 to \/30\. Fix: give a private range in CIDR form, e\.g\. '172\.30\.253\.0\/24', or false$/);
+  });
+
+  test('Kubernetes without a public domain for its Ingress is refused, naming both options', () => {
+    expect(() => new FastApiService(serviceProject(), { kubernetes: { imageName: 'ghcr.io/acme/svc:1.0.0' } }))
+      .toThrow(/svc\/FastApiService: option 'kubernetes' has no ingress, and the first domain 'localhost' is no public host name for one\. Fix: give domains: \['api\.example\.com'\]/);
   });
 
   test('a privileged port is refused with the construct path', () => {
