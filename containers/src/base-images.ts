@@ -8,7 +8,7 @@ import { join, relative } from 'path';
 import { DockerClient } from './docker-client';
 import { log } from './log';
 import { DOCKER_CLI, PATHS } from './paths';
-import { DebianPackage, fetchDebs, importCommand, resolveClosure, unpack } from './rootfs';
+import { AptSuite, DebianPackage, FORKY, fetchDebs, importCommand, resolveClosure, unpack } from './rootfs';
 import { bash, run } from './run';
 import { recordTiming } from './timings';
 
@@ -42,6 +42,11 @@ export interface BaseImageRecipe {
   readonly standsFor: string;
   /** Packages whose dependency closure is unpacked (no recommends). */
   readonly packages: readonly string[];
+  /**
+   * The Debian suite the packages come from.
+   * @default - this machine's (bookworm)
+   */
+  readonly suite?: AptSuite;
   /** Packages of the closure left out (for an image without a shell or a package manager). */
   readonly exclude?: readonly string[];
   /** Write dpkg's database (for images that carry dpkg). */
@@ -159,6 +164,17 @@ export const DEBIAN_BASE: BaseImageRecipe = {
   finish: finishDebian,
 };
 
+/**
+ * `keelson-local/debian:forky` is the same minimal base from Debian testing (forky), for a stand-in that needs a
+ * program newer than bookworm has: nginx 1.30, whose upstream `resolve` the product writes (bookworm has 1.22.1).
+ */
+export const DEBIAN_FORKY_BASE: BaseImageRecipe = {
+  ...DEBIAN_BASE,
+  reference: 'keelson-local/debian:forky',
+  standsFor: 'debian:trixie-slim and later (without apt): Debian testing, for nginx 1.30',
+  suite: FORKY,
+};
+
 /** The base images the service tests build on. */
 export const BASE_IMAGES = [PYTHON_BASE, DISTROLESS_BASE];
 
@@ -192,9 +208,9 @@ export async function ensureBaseImage(docker: DockerClient, recipe: BaseImageRec
     recordTiming(`base image ${recipe.reference}: ${name}`, Date.now() - t);
     return value;
   };
-  const closure = await step('resolve', () => resolveClosure(recipe.packages));
+  const closure = await step('resolve', () => resolveClosure(recipe.packages, recipe.suite));
   const packages = closure.filter((p) => !(recipe.exclude ?? []).includes(p.name));
-  const fetched = await step('fetch .debs', () => fetchDebs(packages));
+  const fetched = await step('fetch .debs', () => fetchDebs(packages, recipe.suite));
   const root = join(PATHS.rootfs, recipe.reference.replace(/[/:]/g, '_'));
   try {
     await step('unpack', () => unpack(root, packages, { dpkgDatabase: recipe.dpkgDatabase }));

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { BaseImageRecipe, DEBIAN_BASE, ensureBaseImage, recipeHash } from './base-images';
+import { BaseImageRecipe, DEBIAN_BASE, DEBIAN_FORKY_BASE, ensureBaseImage, recipeHash } from './base-images';
 import { DockerClient } from './docker-client';
 import { log } from './log';
 import { PATHS } from './paths';
@@ -46,10 +46,11 @@ export async function ensureDerivedImage(docker: DockerClient, recipe: DerivedIm
   }
   log(`building ${recipe.reference} FROM ${recipe.from.reference} with dpkg -i (${current.code === 0 ? 'its recipe changed' : 'not present'})`);
   // The packages the base lacks: the closure of base + packages, minus the base's own closure.
-  const [base, all] = [await resolveClosure(recipe.from.packages), await resolveClosure([...recipe.from.packages, ...recipe.packages])];
+  const { suite } = recipe.from;
+  const [base, all] = [await resolveClosure(recipe.from.packages, suite), await resolveClosure([...recipe.from.packages, ...recipe.packages], suite)];
   const inBase = new Set(base.map((p) => `${p.name}=${p.version}`));
   const added = all.filter((p) => !inBase.has(`${p.name}=${p.version}`));
-  await fetchDebs(added);
+  await fetchDebs(added, suite);
   const context = join(PATHS.rootfs, recipe.reference.replace(/[/:]/g, '_'));
   rmSync(context, { recursive: true, force: true });
   mkdirSync(join(context, 'debs'), { recursive: true });
@@ -203,15 +204,16 @@ exec "$@"
 };
 
 /**
- * `keelson-local/nginx-unprivileged:1.22` stands in for `nginxinc/nginx-unprivileged`: Debian's nginx-light 1.22
+ * `keelson-local/nginx-unprivileged:1.30` stands in for `nginxinc/nginx-unprivileged:1.30.x`, the compose file's
+ * default: Debian testing's nginx 1.30 (the product writes its default file for 1.30: `http2 on`, upstream `resolve`),
  * run as uid and gid 101 (`nginx`), logs to stdout/stderr, nothing written outside /tmp when the config keeps its
  * pid and temp files there (Keelson's generated nginx.conf does), `nginx -g 'daemon off;'`, port 8080.
  */
 export const NGINX_IMAGE: DerivedImageRecipe = {
-  reference: 'keelson-local/nginx-unprivileged:1.22',
-  standsFor: 'nginxinc/nginx-unprivileged (Debian\'s nginx-light 1.22: an older nginx, its own module set)',
-  from: DEBIAN_BASE,
-  packages: ['nginx-light'],
+  reference: 'keelson-local/nginx-unprivileged:1.30',
+  standsFor: 'nginxinc/nginx-unprivileged:1.30.x (Debian testing\'s nginx 1.30: its own module set)',
+  from: DEBIAN_FORKY_BASE,
+  packages: ['nginx'],
   before: [systemUser('nginx', 101, '/nonexistent')],
   after: [
     // The unprivileged image's layout: logs to the container's output, no default site, a config without `user`.

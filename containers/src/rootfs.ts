@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { log } from './log';
 import { PATHS } from './paths';
@@ -19,16 +19,58 @@ export interface DebianPackage {
 const APT_QUIET = ['-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root'];
 
 /**
+ * A Debian suite other than the machine's own, from the same archive, with package lists of its own under the
+ * harness's state: for a stand-in that needs a newer program than bookworm ships (nginx 1.27.3+ for `resolve`).
+ * Nothing of it is installed on this machine; its packages only go into images.
+ */
+export interface AptSuite {
+  /** The codename, e.g. `forky` (Debian 14, testing). */
+  readonly codename: string;
+  /**
+   * The archive.
+   * @default 'http://deb.debian.org/debian' (the archive this machine's own sources use)
+   */
+  readonly uri?: string;
+}
+
+/** Debian testing (forky): nginx 1.30 (bookworm has 1.22.1). */
+export const FORKY: AptSuite = { codename: 'forky' };
+
+/**
+ * apt's options for `suite`: its own source list and package lists, the machine's keyring (the archive signs every
+ * suite with the same keys). The archive's Release of a suite may be older than its Valid-Until on a machine whose
+ * mirror is a frozen snapshot: that date is not checked (the signature still is). No options: the machine's suites.
+ */
+async function aptOptions(suite: AptSuite | undefined): Promise<string[]> {
+  if (!suite) return [];
+  const dir = join(PATHS.rootfs, `apt-${suite.codename}`);
+  const options = [
+    '-o', `Dir::Etc::SourceList=${join(dir, 'sources.list')}`, '-o', `Dir::Etc::SourceParts=${join(dir, 'sources.list.d')}`,
+    '-o', `Dir::State::Lists=${join(dir, 'lists')}`, '-o', `Dir::Cache=${join(dir, 'cache')}`,
+    '-o', 'Acquire::Check-Valid-Until=false', '-o', 'Acquire::Languages=none',
+  ];
+  const marker = join(dir, 'updated');
+  if (!existsSync(marker)) {
+    for (const sub of ['sources.list.d', 'lists/partial', 'cache/archives/partial']) mkdirSync(join(dir, sub), { recursive: true });
+    writeFileSync(join(dir, 'sources.list'), `deb ${suite.uri ?? 'http://deb.debian.org/debian'} ${suite.codename} main\n`);
+    log(`apt: fetching the package lists of ${suite.codename}`);
+    await run('apt-get', ['update', '-q', ...APT_QUIET, ...options], { timeoutMs: 600_000 });
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  }
+  return options;
+}
+
+/**
  * The dependency closure of `roots` (no recommends), as apt resolves it for an empty system, in apt's unpack
  * order. Essential packages are in it only if asked for or depended on. Nothing is installed on this machine.
  */
-export async function resolveClosure(roots: readonly string[]): Promise<DebianPackage[]> {
+export async function resolveClosure(roots: readonly string[], suite?: AptSuite): Promise<DebianPackage[]> {
   const emptyCache = join(PATHS.rootfs, 'apt-empty-cache');
   mkdirSync(join(emptyCache, 'partial'), { recursive: true });
-  const args = ['install', '--print-uris', '-qq', '-y', '--no-install-recommends',
+  const args = ['install', '--print-uris', '-qq', '-y', '--no-install-recommends', ...await aptOptions(suite),
     '-o', 'Dir::State::status=/dev/null', '-o', `Dir::Cache::archives=${emptyCache}`, ...APT_QUIET, ...roots];
   let result = await run('apt-get', args, { timeoutMs: 120_000, allowFailure: true });
-  if (result.code !== 0 && /Unable to locate package|has no installation candidate/.test(result.stderr)) {
+  if (!suite && result.code !== 0 && /Unable to locate package|has no installation candidate/.test(result.stderr)) {
     // A fresh machine whose package lists were never fetched: fetch them once, then resolve again.
     log(`apt cannot resolve ${roots.join(' ')} (${result.stderr.trim().split('\n')[0]}): running apt-get update`);
     await run('apt-get', ['update', '-q', '-o', 'DPkg::Lock::Timeout=600'], { timeoutMs: 600_000 });
@@ -49,7 +91,7 @@ export async function resolveClosure(roots: readonly string[]): Promise<DebianPa
  * `apt-get download` of the exact versions (from the mirror apt already uses). Each file is checked against
  * apt's hash.
  */
-export async function fetchDebs(packages: readonly DebianPackage[]): Promise<{ downloaded: number; cached: number }> {
+export async function fetchDebs(packages: readonly DebianPackage[], suite?: AptSuite): Promise<{ downloaded: number; cached: number }> {
   mkdirSync(PATHS.debs, { recursive: true });
   const missing: DebianPackage[] = [];
   let cached = 0;
@@ -69,7 +111,7 @@ export async function fetchDebs(packages: readonly DebianPackage[]): Promise<{ d
     missing.push(pkg);
   }
   if (missing.length > 0) {
-    await run('apt-get', ['download', '-q', ...APT_QUIET, ...missing.map((p) => `${p.name}=${p.version}`)],
+    await run('apt-get', ['download', '-q', ...APT_QUIET, ...await aptOptions(suite), ...missing.map((p) => `${p.name}=${p.version}`)],
       { cwd: PATHS.debs, timeoutMs: 600_000 });
     for (const pkg of missing) {
       const file = join(PATHS.debs, pkg.filename);

@@ -58,7 +58,6 @@ export interface SynthesizedStack extends SynthesizedService {
  * options of the image test, and these declared differences, each a prop of a component:
  * - the example's `migrations: {}`, with its alembic.ini and migrations/ copied into the image (`appPaths`), as it declares;
  * - gunicorn 20.1.0 with uvicorn 0.17's own worker class (`uvicorn-legacy`), Debian's;
- * - nginx written for 1.22 (`nginxVersion`), the stand-in's version;
  * - the app scaled up to 3 (`app.maxReplicas`), so PostgreSQL's budget is 120 connections (`postgres.maxConnections`);
  * - nginx published on two free loopback ports (`ports` with `hostIp: '127.0.0.1'`, and `publicPorts` to match):
  *   the test talks to loopback only and never takes the host's 80 and 443;
@@ -101,7 +100,6 @@ export function synthesizeStack(dir: string, ports: { http: number; https: numbe
   const nginx = new NginxConfig(project, {
     upstream: gunicorn,
     serverNames: ['localhost'],
-    nginxVersion: '1.22',
     publicPorts: { http: ports.http, https: ports.https },
     tls: { certificate: `/run/secrets/${tls.certificate}`, certificateKey: `/run/secrets/${tls.certificateKey}` },
   });

@@ -122,5 +122,8 @@ describeWithEngine('stand-ins for the official data-service and proxy images, ru
     }
     expect(response).toEqual({ status: 200, body: 'stand-in ok\n' });
     expect(await firstProcessIds(docker, name)).toEqual(UNPRIVILEGED(101));
+    // The version the product writes its default file for (`resolve` in an upstream needs 1.27.3 or later).
+    const version = await docker.run(['exec', name, 'nginx', '-v']);
+    expect(version.stderr).toMatch(/^nginx version: nginx\/1\.30\.\d+/);
   }, 900_000);
 });

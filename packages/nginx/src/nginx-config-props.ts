@@ -284,8 +284,9 @@ export interface NginxConfigProps {
    */
   readonly proxyReadTimeoutSeconds?: number;
   /**
-   * `proxy_connect_timeout`, seconds: a container on the same network connects in milliseconds or not at all.
-   * @default 5
+   * `proxy_connect_timeout`, seconds: a container on the same network connects in milliseconds or not at all, and
+   * an attempt on a replica that has just left (scaled down, its address not yet re-resolved) costs this long.
+   * @default 2
    */
   readonly proxyConnectTimeoutSeconds?: number;
   /**
@@ -299,9 +300,10 @@ export interface NginxConfigProps {
    */
   readonly failTimeoutSeconds?: number;
   /**
-   * `proxy_next_upstream_tries`: attempts of one request on connection errors and timeouts, across replicas.
-   * A request already sent is never replayed when it is not idempotent (no `non_idempotent`).
-   * @default 2
+   * `proxy_next_upstream_tries`: attempts of one request on connection errors and timeouts, across replicas, all
+   * within one read timeout (`proxy_next_upstream_timeout`). A request already sent is never replayed when it is not
+   * idempotent (no `non_idempotent`).
+   * @default 3 (a request survives two replicas leaving at once, e.g. `--scale app=1` from 3)
    */
   readonly proxyNextUpstreamTries?: number;
   /**

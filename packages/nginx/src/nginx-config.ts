@@ -145,11 +145,11 @@ export class NginxConfig extends Component implements IReverseProxy {
     this.rateLimit = locate(this, undefined, () => this.resolveRateLimit('rateLimit',
       props.rateLimit ?? { zone: 'perclient', burst: 20, nodelay: true }));
     this.maxBodySize = locate(this, undefined, () => checkSize('maxBodySize', props.maxBodySize ?? '1m'));
-    this.proxyConnectTimeoutSeconds = locate(this, undefined, () => checkSeconds('proxyConnectTimeoutSeconds', props.proxyConnectTimeoutSeconds ?? 5));
+    this.proxyConnectTimeoutSeconds = locate(this, undefined, () => checkSeconds('proxyConnectTimeoutSeconds', props.proxyConnectTimeoutSeconds ?? 2));
     this.upstreamKeepaliveConnections = locate(this, undefined, () => checkCount('upstreamKeepaliveConnections', props.upstreamKeepaliveConnections ?? 32, 1));
     this.maxFails = locate(this, undefined, () => checkCount('maxFails', props.maxFails ?? 3, 0));
     this.failTimeoutSeconds = locate(this, undefined, () => checkSeconds('failTimeoutSeconds', props.failTimeoutSeconds ?? 10));
-    this.proxyNextUpstreamTries = locate(this, undefined, () => checkCount('proxyNextUpstreamTries', props.proxyNextUpstreamTries ?? 2, 1));
+    this.proxyNextUpstreamTries = locate(this, undefined, () => checkCount('proxyNextUpstreamTries', props.proxyNextUpstreamTries ?? 3, 1));
     this.upstreamResolver = locate(this, undefined, () => this.resolveDiscovery(props.upstreamDiscovery));
     this.gzip = props.gzip ?? true;
     this.securityHeaders = locate(this, undefined, () => resolveSecurityHeaders(props.securityHeaders, this.tls?.hsts));
@@ -563,8 +563,10 @@ export class NginxConfig extends Component implements IReverseProxy {
     server.add('proxy_connect_timeout', `${this.proxyConnectTimeoutSeconds}s`);
     server.add('proxy_send_timeout', `${readSeconds}s`);
     server.add('proxy_read_timeout', `${readSeconds}s`);
-    server.add('proxy_next_upstream', ['error', 'timeout']);
+    server.add('proxy_next_upstream', ['error', 'timeout'], `A replica that refuses, resets or does not answer is skipped: up to ${this.proxyNextUpstreamTries} attempts `
+      + `(${this.proxyNextUpstreamTries - 1} replicas leaving at once),\nall within one read timeout.`);
     server.add('proxy_next_upstream_tries', String(this.proxyNextUpstreamTries));
+    server.add('proxy_next_upstream_timeout', `${readSeconds}s`);
     this.forwardingHeaders(server, 'Forwarding headers, set from the connection: whatever the client sent under these names is replaced.');
     server.add('proxy_set_header', ['Connection', ''], 'An empty Connection header keeps the upstream connection open.');
 

@@ -51,14 +51,15 @@ describe('NginxConfig defaults', () => {
     expect(has(text, 'proxy_pass http://app_server;')).toBe(true);
   });
 
-  test('it waits 5 s to connect and 60 s to read and send, retries twice on errors and never replays a POST', () => {
-    expect(nginx.proxyConnectTimeoutSeconds).toBe(5);
-    expect(has(text, 'proxy_connect_timeout 5s;')).toBe(true);
+  test('it waits 2 s to connect and 60 s to read and send, tries 3 replicas within one read timeout and never replays a POST', () => {
+    expect(nginx.proxyConnectTimeoutSeconds).toBe(2);
+    expect(has(text, 'proxy_connect_timeout 2s;')).toBe(true);
     expect(has(text, 'proxy_read_timeout 60s;')).toBe(true);
     expect(has(text, 'proxy_send_timeout 60s;')).toBe(true);
     expect(nginx.upstreamReadTimeoutSeconds).toBe(60);
     expect(has(text, 'proxy_next_upstream error timeout;')).toBe(true);
-    expect(has(text, 'proxy_next_upstream_tries 2;')).toBe(true);
+    expect(has(text, 'proxy_next_upstream_tries 3;')).toBe(true);
+    expect(has(text, 'proxy_next_upstream_timeout 60s;')).toBe(true);
     expect(nginx.appServer.directive('proxy_next_upstream')?.args).toEqual(['error', 'timeout']);
     expect(text).not.toMatch(/^[^#]*non_idempotent/m);
   });
