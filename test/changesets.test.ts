@@ -19,10 +19,11 @@ import { join, resolve } from 'path';
 import { findOnPath, run, userEnvironment } from './support/run-command';
 
 const WORKSPACE = resolve(__dirname, '..');
-// A package no other package depends on: changesets then bumps it alone (a dependency's bump also patches its
-// dependents, by `updateInternalDependencies`, which the last test covers with the real pending changesets).
-const PACKAGE = '@keelson/kubernetes';
-const PACKAGE_DIR = 'packages/kubernetes';
+// A package no other package depends on (the policy's devDependency on it does not count): changesets then bumps it
+// alone (a dependency's bump also patches its dependents, by `updateInternalDependencies`, which the last test covers
+// with the real pending changesets).
+const PACKAGE = '@keelson/pipeline';
+const PACKAGE_DIR = 'packages/pipeline';
 const OTHER_PACKAGE_DIR = 'packages/core';
 const TIMEOUT_MS = 110_000;
 // The kind of name `pnpm changeset` gives a changeset: three lower-case words joined by dashes (human-id).
