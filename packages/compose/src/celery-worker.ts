@@ -1,4 +1,7 @@
-import { HealthCheck, HealthCheckTiming, IContainerImage, KeelsonConfigError, ResourceLimits, locate, withTiming } from '@keelson/core';
+import {
+  CELERY_PING_TIMEOUT_SECONDS, HealthCheck, HealthCheckTiming, IContainerImage, KeelsonConfigError, ResourceLimits, celeryPingCommand, locate,
+  withTiming,
+} from '@keelson/core';
 import { AppImageContext, appImageServiceProps } from './private/app-image';
 import { ComposeService, IComposeFiles } from './compose-service';
 
@@ -55,29 +58,14 @@ export interface CeleryConcurrency {
   readonly minimumMemoryMiB: number;
 }
 
-/** Seconds the worker's ping waits for the reply. */
-export const CELERY_PING_TIMEOUT_SECONDS = 5;
-
-/**
- * The health check command of a Celery worker in `image`: the image's Python asks, through the broker, the worker of
- * this container (`celery@<host name>`, Celery's default node name) for a pong, and exits 1 without one. Exec form
- * and Python only, so it runs in a shell-less image; addressed to one node, so a healthy replica never answers for a
- * hung one (`celery inspect ping` without a destination succeeds when any worker answers).
- */
-export function celeryPingCommand(image: IContainerImage, celeryApp: string): string[] {
-  const module = [...image.pythonModuleEntrypoint];
-  if (module[module.length - 1] !== '-m') {
-    throw new KeelsonConfigError('image.pythonModuleEntrypoint', `is ${JSON.stringify(module)}, not '<python> -m'`,
-      "give the worker a healthCheck of your own with worker.healthCheck: false and a ComposeService escape hatch, or an image whose pythonModuleEntrypoint ends with '-m'");
-  }
-  const script = 'import socket, sys; from celery.app.utils import find_app; '
-    + `sys.exit(0 if find_app(${JSON.stringify(celeryApp)}).control.ping(destination=["celery@" + socket.gethostname()], timeout=${CELERY_PING_TIMEOUT_SECONDS}) else 1)`;
-  return [...module.slice(0, -1), '-c', script];
-}
-
-/** The worker's health check for `timing`; checks that the timeout leaves room for the ping's wait. */
+/** The worker's health check (core's `celeryPingCommand`) for `timing`; checks that the timeout leaves room for the ping's wait. */
 function workerHealthCheck(image: IContainerImage, celeryApp: string, timing: HealthCheckTiming): HealthCheck {
-  const check = withTiming(celeryPingCommand(image, celeryApp), timing, { timeoutSeconds: 20 });
+  const command = celeryPingCommand(image, celeryApp);
+  if (!command) {
+    throw new KeelsonConfigError('image.pythonModuleEntrypoint', `is ${JSON.stringify(image.pythonModuleEntrypoint)}, not '<python> -m'`,
+      "set worker.healthCheck: false and give the worker a check of your own (worker.spec(...).healthcheck), or use an image whose pythonModuleEntrypoint ends with '-m'");
+  }
+  const check = withTiming(command, timing, { timeoutSeconds: 20 });
   if (!(check.timeoutSeconds > CELERY_PING_TIMEOUT_SECONDS)) {
     throw new KeelsonConfigError('worker.healthCheck.timeoutSeconds', `is ${check.timeoutSeconds} s, not longer than the ping's own `
       + `${CELERY_PING_TIMEOUT_SECONDS} s wait for the reply`, 'give 15 s or more (the probe also imports the app and reaches the broker)');

@@ -362,6 +362,12 @@ params = inspect.signature(Control.ping).parameters; assert 'destination' in par
     expect(off.worker!.spec('production').healthcheck).toEqual({ disable: true });
   });
 
+  test('a worker of an image without `<python> -m` needs a check of its own: the synth says how', () => {
+    expect(() => composeOf({ ...FULL_STACK, image: containerImage({ pythonModuleEntrypoint: ['/entrypoint'] }) }))
+      .toThrow(/svc\/Compose: option 'image\.pythonModuleEntrypoint' is \["\/entrypoint"\], not '<python> -m'\. Fix: set worker\.healthCheck: false/);
+    expect(() => composeOf({ ...FULL_STACK, image: containerImage({ pythonModuleEntrypoint: ['/entrypoint'] }), worker: { healthCheck: false } })).not.toThrow();
+  });
+
   test('a worker health check timeout no longer than the ping\'s own wait stops the synth, naming the option', () => {
     expect(() => composeOf({ ...FULL_STACK, worker: { healthCheck: { timeoutSeconds: 5 } } }))
       .toThrow(/svc\/Compose: option 'worker\.healthCheck\.timeoutSeconds' is 5 s, not longer than the ping's own 5 s wait for the reply\. Fix: give 15 s or more/);

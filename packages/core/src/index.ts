@@ -11,3 +11,4 @@ export * from './service-project';
 export * from './resolved-model';
 export * from './image-pipeline-facts';
 export * from './policy-coverage';
+export * from './celery-ping';

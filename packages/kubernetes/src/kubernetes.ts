@@ -1,4 +1,6 @@
-import { GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesView, ResourceLimits, registerModel } from '@keelson/core';
+import {
+  CELERY_PING_TIMEOUT_SECONDS, GeneratedFile, IAppServer, IContainerImage, KeelsonConfigError, KubernetesView, ResourceLimits, celeryPingCommand, registerModel,
+} from '@keelson/core';
 import { Component, Project } from 'projen';
 import { KubernetesManifest, KubernetesModel } from './kubernetes-model';
 import { RESTRICTED_ADDABLE_CAPABILITIES, restrictedViolations } from './kubernetes-pod-security';
@@ -26,7 +28,7 @@ export class Kubernetes extends Component {
   public static readonly BACKING_SERVICE_UID = 999;
   public static readonly BEAT_SCHEDULE_DIR = '/var/lib/celery-beat';
   /** Seconds the worker's liveness probe waits for the worker's pong. */
-  public static readonly CELERY_PING_TIMEOUT_SECONDS = 5;
+  public static readonly CELERY_PING_TIMEOUT_SECONDS = CELERY_PING_TIMEOUT_SECONDS;
 
   /** The manifests, by file: the escape hatch. */
   public readonly model = new KubernetesModel();
@@ -291,13 +293,10 @@ export class Kubernetes extends Component {
    */
   private workerContainer(args: string[], env: any[], limits: ResourceLimits, celeryApp: string): any {
     const container = this.appContainer('worker', args, env, limits, false);
-    const python = [...this.image.pythonModuleEntrypoint];
-    if (python[python.length - 1] === '-m') {
-      const script = 'import socket, sys; from celery.app.utils import find_app; '
-        + `sys.exit(0 if find_app(${JSON.stringify(celeryApp)}).control.ping(destination=["celery@" + socket.gethostname()], `
-        + `timeout=${Kubernetes.CELERY_PING_TIMEOUT_SECONDS}) else 1)`;
+    const command = celeryPingCommand(this.image, celeryApp);
+    if (command) {
       container.livenessProbe = {
-        exec: { command: [...python.slice(0, -1), '-c', script] },
+        exec: { command },
         initialDelaySeconds: 30,
         periodSeconds: 60,
         // The probe imports the app and reaches the broker before the ping's own wait.
